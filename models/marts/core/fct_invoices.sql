@@ -1,0 +1,12 @@
+-- One row per kept invoice (an invoice whose lines were all cancelled stays, with zero
+-- revenue: the customer did place it).
+select
+    invoice_no,
+    any_value(customer_id) as customer_id,
+    min(invoiced_at) as invoiced_at,
+    any_value(country) as country,
+    count(*) as line_count,
+    sum(net_quantity) as item_count,
+    sum(line_revenue) as revenue
+from {{ ref('fct_sales_lines') }}
+group by invoice_no
