@@ -1,0 +1,165 @@
+"""`segments`: the one command users run.
+
+    segments build [--raw FILE] [--db FILE] [--matching allocate|reference] [--vars YAML]
+    segments generate --customers N --out FILE.parquet
+
+`build` checks the raw file first (a clear one-line error, never a stack trace), runs
+`dbt build` (seeds, models, tests) into a private build file, and only when everything
+passed publishes it to the warehouse path by an atomic rename: readers holding the old
+file keep working, new readers see the complete new build, and a failed build leaves the
+last published warehouse untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import synthetic
+from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
+
+DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
+
+
+def project_dir() -> Path:
+    """The dbt project this package belongs to (the folder holding dbt_project.yml)."""
+    configured = os.environ.get("SEGMENTS_PROJECT_DIR")
+    if configured:
+        return Path(configured).resolve()
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "dbt_project.yml").exists():
+            return parent
+    raise SystemExit(
+        "error: cannot find the dbt project (dbt_project.yml); set SEGMENTS_PROJECT_DIR"
+    )
+
+
+def warehouse_path(project: Path, db: str | None = None) -> Path:
+    value = db or os.environ.get("SEGMENTS_DB")
+    return Path(value).expanduser().resolve() if value else project / DEFAULT_DB_RELATIVE
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def check_raw_file(raw: Path) -> None:
+    """Read the whole file once through the loader's checks; raises RawInputError."""
+    reader = RawInvoiceReader(raw)
+    try:
+        reader._register_input()
+        reader._typed_select()
+        reader._check()
+    finally:
+        reader.close()
+
+
+def run_dbt(args: list[str]) -> bool:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        DuckDBConnectionManager.close_all_connections()
+    return bool(result.success)
+
+
+def build(
+    raw: str | None = None,
+    db: str | None = None,
+    matching: str | None = None,
+    extra_vars: str | None = None,
+    select: str | None = None,
+) -> int:
+    project = project_dir()
+    target = warehouse_path(project, db)
+    raw_path = resolve_raw_path(raw)
+    started = time.monotonic()
+    if raw_path is not None:
+        print(f"checking raw file {raw_path} ...", flush=True)
+        try:
+            check_raw_file(raw_path)
+        except RawInputError as problem:
+            return _error(str(problem))
+        os.environ["RAW_INVOICES"] = str(raw_path)
+    else:
+        os.environ.pop("RAW_INVOICES", None)
+        print("no raw file given (--raw or RAW_INVOICES): using the embedded synthetic data",
+              flush=True)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build_file = target.parent / f".{target.name}.build-{os.getpid()}"
+    _remove_database(build_file)
+    os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
+    os.environ["SEGMENTS_DB"] = str(target)
+
+    dbt_args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    variables = []
+    if matching:
+        variables.append(f"cancellation_matching: {matching}")
+    if extra_vars:
+        variables.append(extra_vars.strip().strip("{}"))
+    if variables:
+        dbt_args += ["--vars", "{" + ", ".join(v for v in variables if v) + "}"]
+    if select:
+        dbt_args += ["--select", select]
+
+    try:
+        ok = run_dbt(dbt_args)
+    except RawInputError as problem:  # raised while dbt loads the source
+        _remove_database(build_file)
+        return _error(str(problem))
+    finally:
+        os.environ.pop("SEGMENTS_BUILD_DB", None)
+    if not ok:
+        _remove_database(build_file)
+        published = "the published warehouse is unchanged" if target.exists() else \
+            "nothing was published"
+        return _error(f"dbt build failed (see the messages above); {published}: {target}")
+    _remove_database(target.with_name(target.name + ".wal"))
+    os.replace(build_file, target)
+    print(f"published {target} ({time.monotonic() - started:.0f}s)")
+    return 0
+
+
+def _remove_database(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        if candidate.exists():
+            candidate.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="segments", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build_cmd = commands.add_parser("build", help="dbt build and publish the warehouse")
+    build_cmd.add_argument("--raw", help="raw invoice file (.parquet, .csv, .xlsx); "
+                           "default: $RAW_INVOICES, else the embedded synthetic data")
+    build_cmd.add_argument("--db", help="warehouse to publish; default: $SEGMENTS_DB, else "
+                           "warehouse/segments.duckdb in the project")
+    build_cmd.add_argument("--matching", choices=["allocate", "reference"],
+                           help="cancellation matching mode (default: allocate)")
+    build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
+    build_cmd.add_argument("--select", help="dbt --select (default: everything)")
+
+    generate_cmd = commands.add_parser("generate", help="write synthetic raw invoice lines")
+    generate_cmd.add_argument("--customers", type=int, default=4000)
+    generate_cmd.add_argument("--seed", type=int, default=42)
+    generate_cmd.add_argument("--out", required=True, help="output .parquet file")
+
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        return build(args.raw, args.db, args.matching, args.vars, args.select)
+    if args.command == "generate":
+        return synthetic.main(["--customers", str(args.customers), "--seed", str(args.seed),
+                               "--out", args.out])
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+-- allocate mode: allocated + unmatched quantity = total cancelled quantity, and what the
+-- cancellations allocated is exactly what the purchases record as cancelled.
+with
+
+cancelled as (
+
+    select coalesce(sum(abs(quantity)), 0) as total_cancelled
+    from {{ ref('int_invoice_lines__deduplicated') }}
+    where is_cancellation
+
+),
+
+allocated as (
+
+    select
+        coalesce(sum(quantity_matched), 0) as matched,
+        coalesce(sum(quantity_unmatched), 0) as unmatched,
+        coalesce(sum(quantity_canceled), 0) as canceled_on_purchases
+    from {{ ref('int_cancellations__allocated') }}
+
+)
+
+select *
+from cancelled
+cross join allocated
+where
+    matched + unmatched != total_cancelled
+    or canceled_on_purchases != matched
