@@ -20,9 +20,13 @@ allocated as (
 
 )
 
-select *
+select
+    cancelled.total_cancelled,
+    allocated.matched,
+    allocated.unmatched,
+    allocated.canceled_on_purchases
 from cancelled
 cross join allocated
 where
-    matched + unmatched != total_cancelled
-    or canceled_on_purchases != matched
+    allocated.matched + allocated.unmatched != cancelled.total_cancelled
+    or allocated.canceled_on_purchases != allocated.matched

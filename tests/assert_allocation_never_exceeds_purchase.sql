@@ -1,5 +1,8 @@
 -- allocate mode: no purchase line gets more cancelled than it bought.
-select lines.source_row_number, lines.quantity, allocated.quantity_canceled
+select
+    lines.source_row_number,
+    lines.quantity,
+    allocated.quantity_canceled
 from {{ ref('int_cancellations__allocated') }} as allocated
 inner join {{ ref('int_invoice_lines__deduplicated') }} as lines
     on allocated.source_row_number = lines.source_row_number

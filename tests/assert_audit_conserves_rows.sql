@@ -4,10 +4,9 @@ with
 audit as (
 
     select
-        min(rows_in) filter (where step = 1) as raw_rows,
+        arg_min(rows_in, step) as raw_rows,
         sum(rows_removed) as removed_rows,
-        min(rows_out) filter (where step = (select max(step) from {{ ref('data_quality_audit') }}))
-            as kept_rows
+        arg_max(rows_out, step) as kept_rows
     from {{ ref('data_quality_audit') }}
 
 )
@@ -15,6 +14,6 @@ audit as (
 select audit.*
 from audit
 where
-    raw_rows != (select count(*) from {{ ref('stg_online_retail__invoice_lines') }})
-    or kept_rows != (select count(*) from {{ ref('fct_sales_lines') }})
-    or raw_rows != kept_rows + removed_rows
+    audit.raw_rows != (select count(*) from {{ ref('stg_online_retail__invoice_lines') }})
+    or audit.kept_rows != (select count(*) from {{ ref('fct_sales_lines') }})
+    or audit.raw_rows != audit.kept_rows + audit.removed_rows

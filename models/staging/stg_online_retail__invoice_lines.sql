@@ -13,7 +13,7 @@ renamed as (
         trim(InvoiceNo) as invoice_no,
         trim(StockCode) as stock_code,
         trim(Description) as description,
-        Quantity as quantity,
+        cast(Quantity as bigint) as quantity,
         InvoiceDate as invoiced_at,
         UnitPrice as unit_price,
         {{ normalize_customer_id('CustomerID') }} as customer_id,

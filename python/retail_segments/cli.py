@@ -89,8 +89,10 @@ def build(
         os.environ["RAW_INVOICES"] = str(raw_path)
     else:
         os.environ.pop("RAW_INVOICES", None)
-        print("no raw file given (--raw or RAW_INVOICES): using the embedded synthetic data",
-              flush=True)
+        print(
+            "no raw file given (--raw or RAW_INVOICES): using the embedded synthetic data",
+            flush=True,
+        )
 
     target.parent.mkdir(parents=True, exist_ok=True)
     build_file = target.parent / f".{target.name}.build-{os.getpid()}"
@@ -118,8 +120,9 @@ def build(
         os.environ.pop("SEGMENTS_BUILD_DB", None)
     if not ok:
         _remove_database(build_file)
-        published = "the published warehouse is unchanged" if target.exists() else \
-            "nothing was published"
+        published = (
+            "the published warehouse is unchanged" if target.exists() else "nothing was published"
+        )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
     _remove_database(target.with_name(target.name + ".wal"))
     os.replace(build_file, target)
@@ -138,12 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     build_cmd = commands.add_parser("build", help="dbt build and publish the warehouse")
-    build_cmd.add_argument("--raw", help="raw invoice file (.parquet, .csv, .xlsx); "
-                           "default: $RAW_INVOICES, else the embedded synthetic data")
-    build_cmd.add_argument("--db", help="warehouse to publish; default: $SEGMENTS_DB, else "
-                           "warehouse/segments.duckdb in the project")
-    build_cmd.add_argument("--matching", choices=["allocate", "reference"],
-                           help="cancellation matching mode (default: allocate)")
+    build_cmd.add_argument(
+        "--raw",
+        help="raw invoice file (.parquet, .csv, .xlsx); "
+        "default: $RAW_INVOICES, else the embedded synthetic data",
+    )
+    build_cmd.add_argument(
+        "--db",
+        help="warehouse to publish; default: $SEGMENTS_DB, else "
+        "warehouse/segments.duckdb in the project",
+    )
+    build_cmd.add_argument(
+        "--matching",
+        choices=["allocate", "reference"],
+        help="cancellation matching mode (default: allocate)",
+    )
     build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
     build_cmd.add_argument("--select", help="dbt --select (default: everything)")
 
@@ -156,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         return build(args.raw, args.db, args.matching, args.vars, args.select)
     if args.command == "generate":
-        return synthetic.main(["--customers", str(args.customers), "--seed", str(args.seed),
-                               "--out", args.out])
+        return synthetic.main(
+            ["--customers", str(args.customers), "--seed", str(args.seed), "--out", args.out]
+        )
     return 2
 
 

@@ -71,8 +71,11 @@ TEXT_DATE_FORMATS = (
 
 
 def _key(name: str) -> str:
-    return " ".join(str(name).strip().lower().replace("_", " ").split()).replace(" ", "") \
-        if name is not None else ""
+    return (
+        " ".join(str(name).strip().lower().replace("_", " ").split()).replace(" ", "")
+        if name is not None
+        else ""
+    )
 
 
 def _q(identifier: str) -> str:
@@ -112,8 +115,10 @@ def _map_columns(found: list[str], path: Path) -> dict[str, str]:
     by_key = {_key(c): c for c in found}
     mapping = {}
     for column in COLUMNS:
-        match = next((by_key[a.replace(" ", "")] for a in column.aliases
-                      if a.replace(" ", "") in by_key), None)
+        match = next(
+            (by_key[a.replace(" ", "")] for a in column.aliases if a.replace(" ", "") in by_key),
+            None,
+        )
         if match is not None:
             mapping[column.name] = match
         elif column.required:
@@ -230,16 +235,19 @@ class RawInvoiceReader:
 
     # -- typing and checks ---------------------------------------------------------------
     def _typed_select(self) -> str:
-        found = [r[0] for r in self.conn.sql("describe input").fetchall()
-                 if r[0] != "source_row_number"]
+        found = [
+            r[0] for r in self.conn.sql("describe input").fetchall() if r[0] != "source_row_number"
+        ]
         self.mapping = _map_columns(found, self.path)
-        types = dict(self.conn.sql("select column_name, column_type from (describe input)")
-                     .fetchall())
+        types = dict(
+            self.conn.sql("select column_name, column_type from (describe input)").fetchall()
+        )
         self.typed = {}
         for column in COLUMNS:
             source = self.mapping.get(column.name)
             self.typed[column.name] = (
-                f"cast(null as {column.sql_type})" if source is None
+                f"cast(null as {column.sql_type})"
+                if source is None
                 else self._typed(column, source, types[source])
             )
         expressions = [f"{expr} as {name}" for name, expr in self.typed.items()]
@@ -256,15 +264,17 @@ class RawInvoiceReader:
             return self._text_date_expression(column, ref)
         if column.sql_type == "BIGINT":
             # "6" and "6.0" are both whole numbers; "6.5" or "six" are not
-            return (f"cast(try_cast(trim(cast({ref} as varchar)) as decimal(38, 6)) "
-                    f"as bigint)")
+            return f"cast(try_cast(trim(cast({ref} as varchar)) as decimal(38, 6)) as bigint)"
         return f"try_cast(trim(cast({ref} as varchar)) as double)"
 
     def _text_date_expression(self, column: Column, ref: str) -> str:
         text = f"nullif(trim(cast({ref} as varchar)), '')"
         for fmt in TEXT_DATE_FORMATS:
-            expression = (f"try_cast({text} as timestamp)" if fmt is None
-                          else f"try_strptime({text}, {_lit(fmt)})")
+            expression = (
+                f"try_cast({text} as timestamp)"
+                if fmt is None
+                else f"try_strptime({text}, {_lit(fmt)})"
+            )
             unparsed = self.conn.sql(
                 f"select count(*) from input where {text} is not null and {expression} is null"
             ).fetchall()[0][0]
@@ -286,29 +296,35 @@ class RawInvoiceReader:
             source = self.mapping.get(column.name)
             if source is not None and column.sql_type != "VARCHAR":
                 raw = f"nullif(trim(cast({_q(source)} as varchar)), '')"
-                conditions.append((column, raw, f"{self.typed[column.name]} is null and "
-                                                f"{raw} is not null"))
+                conditions.append(
+                    (column, raw, f"{self.typed[column.name]} is null and {raw} is not null")
+                )
         checks = "".join(
             f", count(*) filter (where {bad}), min(source_row_number) filter (where {bad}), "
             f"any_value({raw}) filter (where {bad})"
             for _, raw, bad in conditions
         )
-        missing = (f"count(*) filter (where {self.typed['InvoiceNo']} is null "
-                   f"or {self.typed['InvoiceDate']} is null)")
+        missing = (
+            f"count(*) filter (where {self.typed['InvoiceNo']} is null "
+            f"or {self.typed['InvoiceDate']} is null)"
+        )
         row = self.conn.sql(f"select count(*), {missing}{checks} from input").fetchall()[0]
         if row[0] == 0:
             raise RawInputError(f"{self.path.name}: the file has a header but no rows")
         for index, (column, _, _) in enumerate(conditions):
-            bad, line, example = row[2 + 3 * index: 5 + 3 * index]
+            bad, line, example = row[2 + 3 * index : 5 + 3 * index]
             if bad:
-                kind = {"BIGINT": "whole numbers", "DOUBLE": "numbers",
-                        "TIMESTAMP": "dates"}[column.sql_type]
+                kind = {"BIGINT": "whole numbers", "DOUBLE": "numbers", "TIMESTAMP": "dates"}[
+                    column.sql_type
+                ]
                 raise RawInputError(
                     f"{self.path.name}: column {column.name} has {bad} values that are not "
                     f"{kind}, e.g. '{example}' on line {line}"
                 )
         if row[1]:
-            raise RawInputError(f"{self.path.name}: {row[1]} lines have no InvoiceNo or InvoiceDate")
+            raise RawInputError(
+                f"{self.path.name}: {row[1]} lines have no InvoiceNo or InvoiceDate"
+            )
 
     def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
         self._register_input()
@@ -363,8 +379,7 @@ class Plugin(BasePlugin):  # type: ignore[misc]
     def load(self, source_config):
         raw_path = resolve_raw_path(source_config.get("raw_path"))
         if raw_path is None:
-            customers = int(source_config.get("synthetic_customers")
-                            or DEFAULT_SYNTHETIC_CUSTOMERS)
+            customers = int(source_config.get("synthetic_customers") or DEFAULT_SYNTHETIC_CUSTOMERS)
             seed = int(source_config.get("synthetic_seed") or DEFAULT_SYNTHETIC_SEED)
             warehouse = getattr(self.creds, "path", None)
             raw_path = ensure_synthetic(

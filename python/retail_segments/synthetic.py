@@ -173,8 +173,23 @@ COUNTRIES = (
 # Seasonality: relative activity per calendar month (Jan..Dec), peaking before Christmas.
 MONTH_WEIGHT = np.array([0.75, 0.65, 0.85, 0.75, 0.85, 0.85, 0.85, 0.85, 1.2, 1.35, 1.8, 1.3])
 # Opening hours 6..20 with a midday peak.
-HOUR_WEIGHT = {6: 0.05, 7: 0.3, 8: 2.0, 9: 5.0, 10: 9.0, 11: 11.0, 12: 14.0, 13: 12.5,
-               14: 11.0, 15: 10.0, 16: 5.0, 17: 2.5, 18: 0.7, 19: 0.7, 20: 0.2}
+HOUR_WEIGHT = {
+    6: 0.05,
+    7: 0.3,
+    8: 2.0,
+    9: 5.0,
+    10: 9.0,
+    11: 11.0,
+    12: 14.0,
+    13: 12.5,
+    14: 11.0,
+    15: 10.0,
+    16: 5.0,
+    17: 2.5,
+    18: 0.7,
+    19: 0.7,
+    20: 0.2,
+}
 QUANTITIES = np.array([1, 2, 3, 4, 6, 8, 10, 12, 16, 24, 25, 36, 48, 72, 96])
 QUANTITY_WEIGHT = np.array([14, 14, 6, 6, 10, 4, 4, 18, 3, 8, 2, 2, 4, 1, 1], dtype=float)
 
@@ -293,8 +308,9 @@ def _invoices_for_customers(rng, cdf, archetype):
     last_day = _sample_days(rng, cdf, last_lo, last_hi)
     # one-off buyers (lost, new) buy again within a few weeks of their first purchase
     short = np.isin(archetype, [_arch_index("lost"), _arch_index("new")])
-    last_day = np.where(short, np.minimum(first_day + rng.integers(0, 40, len(first_day)),
-                                          DATA_DAYS - 1), last_day)
+    last_day = np.where(
+        short, np.minimum(first_day + rng.integers(0, 40, len(first_day)), DATA_DAYS - 1), last_day
+    )
     last_day = _trading_day(np.maximum(last_day, first_day))
     owner = np.repeat(np.arange(len(archetype)), n_invoices)
     days = _sample_days(rng, cdf, first_day[owner], last_day[owner])
@@ -348,7 +364,11 @@ def generate_chunk(
     ts = _timestamps(rng, days)
     order = np.argsort(ts, kind="stable")
     days, ts = days[order], ts[order]
-    lines_mean, inv_customer, inv_country = lines_mean[order], inv_customer[order], inv_country[order]
+    lines_mean, inv_customer, inv_country = (
+        lines_mean[order],
+        inv_customer[order],
+        inv_country[order],
+    )
     inv_theme, inv_qscale, inv_cancel = inv_theme[order], inv_qscale[order], inv_cancel[order]
     inv_no = first_invoice_no + np.arange(n_inv)
 
@@ -409,8 +429,17 @@ def generate_chunk(
 
     # ---- cancellations of earlier purchases, 0-30 days later
     cancel_lines, next_no = _cancellations(
-        rng, cdf, catalogue, lines, n_lines, inv_no, days, inv_customer, inv_country,
-        inv_cancel, first_invoice_no + n_inv,
+        rng,
+        cdf,
+        catalogue,
+        lines,
+        n_lines,
+        inv_no,
+        days,
+        inv_customer,
+        inv_country,
+        inv_cancel,
+        first_invoice_no + n_inv,
     )
     table = pa.concat_tables([purchase, cancel_lines])
 
@@ -418,8 +447,10 @@ def generate_chunk(
     dup = np.flatnonzero(rng.random(table.num_rows) < 0.01)
     table = pa.concat_tables([table, table.take(dup)])
     order = np.lexsort(
-        (np.concatenate([np.arange(table.num_rows - len(dup)), dup]),
-         pc.cast(table["InvoiceDate"], pa.int64()).to_numpy())
+        (
+            np.concatenate([np.arange(table.num_rows - len(dup)), dup]),
+            pc.cast(table["InvoiceDate"], pa.int64()).to_numpy(),
+        )
     )
     table = table.take(order)
 
@@ -464,8 +495,19 @@ def _finish(lines, inv_no, ts, inv_customer, inv_country, prefix, inv_ts_offset=
     )
 
 
-def _cancellations(rng, cdf, catalogue, lines, n_lines, inv_no, days, inv_customer,
-                   inv_country, inv_cancel, next_no):
+def _cancellations(
+    rng,
+    cdf,
+    catalogue,
+    lines,
+    n_lines,
+    inv_no,
+    days,
+    inv_customer,
+    inv_country,
+    inv_cancel,
+    next_no,
+):
     """C invoices: partial or full returns of earlier purchases, returns of purchases made
     before the data starts, discounts and commission lines."""
     n_inv = len(days)
@@ -499,13 +541,29 @@ def _cancellations(rng, cdf, catalogue, lines, n_lines, inv_no, days, inv_custom
     }
     # discounts on some cancellation invoices
     disc = np.flatnonzero(rng.random(len(cancelled_inv)) < 0.08)
-    _append(c_lines, disc, "D", "Discount", -np.ones(len(disc), np.int64),
-            np.round(15 * rng.lognormal(0, 0.7, len(disc)), 2))
+    _append(
+        c_lines,
+        disc,
+        "D",
+        "Discount",
+        -np.ones(len(disc), np.int64),
+        np.round(15 * rng.lognormal(0, 0.7, len(disc)), 2),
+    )
     cruk = np.flatnonzero(rng.random(len(cancelled_inv)) < 0.02)
-    _append(c_lines, cruk, "CRUK", "CRUK Commission", -np.ones(len(cruk), np.int64),
-            np.round(30 * rng.lognormal(0, 0.5, len(cruk)), 2))
+    _append(
+        c_lines,
+        cruk,
+        "CRUK",
+        "CRUK Commission",
+        -np.ones(len(cruk), np.int64),
+        np.round(30 * rng.lognormal(0, 0.5, len(cruk)), 2),
+    )
     cancels = _finish(
-        c_lines, c_no, c_ts, inv_customer[cancelled_inv], inv_country[cancelled_inv],
+        c_lines,
+        c_no,
+        c_ts,
+        inv_customer[cancelled_inv],
+        inv_country[cancelled_inv],
         prefix="C",
     )
     # returns of purchases made before the data starts: customers' first weeks, products
@@ -524,8 +582,9 @@ def _cancellations(rng, cdf, catalogue, lines, n_lines, inv_no, days, inv_custom
         "qty": -rng.choice([1, 2, 6, 12], len(early)).astype(np.int64),
         "price": catalogue.prices[product],
     }
-    early_cancels = _finish(e_lines, e_no, e_ts, inv_customer[early], inv_country[early],
-                            prefix="C")
+    early_cancels = _finish(
+        e_lines, e_no, e_ts, inv_customer[early], inv_country[early], prefix="C"
+    )
 
     # bad-debt adjustments: 'A' invoices with a negative price and no customer
     n_adj = max(1, len(days) // 20000)
@@ -537,8 +596,14 @@ def _cancellations(rng, cdf, catalogue, lines, n_lines, inv_no, days, inv_custom
         "qty": np.ones(n_adj, np.int64),
         "price": -np.round(rng.uniform(1000, 12000, n_adj), 2),
     }
-    adjustments = _finish(adj, next_no + np.arange(n_adj), _timestamps(rng, a_days),
-                          np.full(n_adj, np.nan), np.zeros(n_adj, int), prefix="A")
+    adjustments = _finish(
+        adj,
+        next_no + np.arange(n_adj),
+        _timestamps(rng, a_days),
+        np.full(n_adj, np.nan),
+        np.zeros(n_adj, int),
+        prefix="A",
+    )
     next_no += n_adj
     return pa.concat_tables([cancels, early_cancels, adjustments]), next_no
 
@@ -559,10 +624,18 @@ def generate(
     next_no, next_customer, written, lines = FIRST_INVOICE_NO, FIRST_CUSTOMER_ID, 0, 0
     tmp_out, tmp_truth = out.with_suffix(".tmp"), truth_path.with_suffix(".tmp")
     started = time.monotonic()
-    with pq.ParquetWriter(tmp_out, RAW_SCHEMA) as raw_writer, pq.ParquetWriter(
-        tmp_truth, pa.schema([(n, pa.string()) for n in
-                              ("customer_id", "archetype", "favourite_theme", "country")])
-    ) as truth_writer:
+    with (
+        pq.ParquetWriter(tmp_out, RAW_SCHEMA) as raw_writer,
+        pq.ParquetWriter(
+            tmp_truth,
+            pa.schema(
+                [
+                    (n, pa.string())
+                    for n in ("customer_id", "archetype", "favourite_theme", "country")
+                ]
+            ),
+        ) as truth_writer,
+    ):
         while written < customers:
             n = min(chunk_customers, customers - written)
             table, truth, next_no = generate_chunk(rng, catalogue, n, next_customer, next_no)
@@ -572,8 +645,12 @@ def generate(
             next_customer += n
             lines += table.num_rows
             if progress:
-                print(f"  generated {written:,}/{customers:,} customers, {lines:,} lines "
-                      f"({time.monotonic() - started:.0f}s)", file=sys.stderr, flush=True)
+                print(
+                    f"  generated {written:,}/{customers:,} customers, {lines:,} lines "
+                    f"({time.monotonic() - started:.0f}s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     tmp_out.replace(out)
     tmp_truth.replace(truth_path)
     return out, truth_path
@@ -596,8 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
-    raw, truth = generate(args.out, args.customers, args.seed, args.chunk_customers,
-                          progress=True)
+    raw, truth = generate(args.out, args.customers, args.seed, args.chunk_customers, progress=True)
     print(f"wrote {raw} and {truth}")
     return 0
 

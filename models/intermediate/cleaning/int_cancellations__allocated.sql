@@ -18,7 +18,9 @@ lines as (
 
 products_with_cancellations as (
 
-    select distinct customer_id, stock_code
+    select distinct
+        customer_id,
+        stock_code
     from lines
     where is_cancellation
 
@@ -53,7 +55,7 @@ running as (
     window event_order as (
         partition by customer_id, stock_code
         -- strictly earlier: at equal times the cancellation comes first
-        order by invoiced_at, is_cancellation desc, source_row_number
+        order by invoiced_at asc, is_cancellation desc, source_row_number asc
         rows unbounded preceding
     )
 
@@ -67,7 +69,7 @@ stack as (
     from running
     window event_order as (
         partition by customer_id, stock_code
-        order by invoiced_at, is_cancellation desc, source_row_number
+        order by invoiced_at asc, is_cancellation desc, source_row_number asc
         rows unbounded preceding
     )
 
@@ -84,7 +86,7 @@ with_neighbours as (
     from stack
     window event_order as (
         partition by customer_id, stock_code
-        order by invoiced_at, is_cancellation desc, source_row_number
+        order by invoiced_at asc, is_cancellation desc, source_row_number asc
     )
 
 )

@@ -28,7 +28,12 @@ cancellations as (
 
 purchases as (
 
-    select source_row_number, customer_id, stock_code, invoiced_at, quantity
+    select
+        source_row_number,
+        customer_id,
+        stock_code,
+        invoiced_at,
+        quantity
     from lines
     where not is_cancellation and quantity > 0
 
@@ -48,7 +53,7 @@ candidates as (
         on
             cancellations.customer_id = purchases.customer_id
             and cancellations.stock_code = purchases.stock_code
-            and purchases.invoiced_at < cancellations.invoiced_at
+            and cancellations.invoiced_at > purchases.invoiced_at
 
 ),
 

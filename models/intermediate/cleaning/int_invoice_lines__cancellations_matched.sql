@@ -18,7 +18,8 @@ lines as (
 
 matching as (
 
-    select * from {{ ref('int_cancellations__' ~ ('allocated' if mode == 'allocate' else 'reference')) }}
+    select *
+    from {{ ref('int_cancellations__' ~ ('allocated' if mode == 'allocate' else 'reference')) }}
 
 )
 

@@ -13,4 +13,4 @@ select purchases.*
 from {{ ref('int_sales_lines__purchases') }} as purchases
 where
     not regexp_matches(purchases.stock_code, '^[A-Za-z]')
-    and purchases.stock_code not in (select stock_code from non_product_codes)
+    and purchases.stock_code not in (select non_product_codes.stock_code from non_product_codes)

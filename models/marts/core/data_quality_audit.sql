@@ -31,37 +31,58 @@ cancellations as (
 
 ),
 
+rules as (
+
+    select *
+    from (
+        values
+        (
+            1, 'missing_customer', 'with_customer',
+            'line has no customer id, so it cannot be attributed to a customer'
+        ),
+        (
+            2, 'exact_duplicate', 'deduplicated',
+            'line repeats an earlier line exactly (every column equal); the first is kept'
+        ),
+        (
+            3, 'cancellation_line', 'purchases',
+            'line cancels goods (C invoice or negative quantity); after matching it to the '
+            || 'purchases it cancels ({{ var("cancellation_matching") }} mode) its effect is '
+            || 'kept in their quantity_canceled'
+        ),
+        (
+            4, 'non_product_code', 'products',
+            'stock code is not a product (seed non_product_stock_codes, or starts with a letter)'
+        ),
+        (
+            5, 'non_positive_price', 'priced',
+            'unit price is zero or negative, so the line is no sale'
+        )
+    )
+
+),
+
+rows_after as (
+
+    unpivot counts
+    on with_customer, deduplicated, purchases, products, priced
+    into name counted_as value rows_out
+
+),
+
 steps as (
 
     select
-        1 as step,
-        'missing_customer' as rule_name,
-        raw_rows as rows_in,
-        with_customer as rows_out,
-        'line has no customer id, so it cannot be attributed to a customer' as reason
-    from counts
-    union all
-    select
-        2, 'exact_duplicate', with_customer, deduplicated,
-        'line repeats an earlier line exactly (every column equal); the first is kept'
-    from counts
-    union all
-    select
-        3, 'cancellation_line', deduplicated, purchases,
-        'line cancels goods (C invoice or negative quantity); after matching it to the '
-        || 'purchases it cancels ({{ var("cancellation_matching") }} mode) its effect is '
-        || 'kept in their quantity_canceled'
-    from counts
-    union all
-    select
-        4, 'non_product_code', purchases, products,
-        'stock code is not a product (seed non_product_stock_codes, or starts with a letter)'
-    from counts
-    union all
-    select
-        5, 'non_positive_price', products, priced,
-        'unit price is zero or negative, so the line is no sale'
-    from counts
+        rules.step,
+        rules.rule_name,
+        rules.reason,
+        rows_after.rows_out,
+        coalesce(
+            lag(rows_after.rows_out) over (order by rules.step),
+            (select counts.raw_rows from counts)
+        ) as rows_in
+    from rules
+    inner join rows_after on rules.counted_as = rows_after.counted_as
 
 )
 

@@ -1,0 +1,83 @@
+"""Shared helpers: real `segments build` runs into temporary warehouses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+REAL_DATA = (PROJECT / ".." / "shared" / "data" / "online_retail.parquet").resolve()
+
+needs_real_data = pytest.mark.skipif(
+    not REAL_DATA.exists(), reason=f"real data not found at {REAL_DATA}"
+)
+
+
+def run_segments(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the `segments` command as a user would, from `cwd`."""
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RAW_INVOICES", "SEGMENTS_DB", "SEGMENTS_BUILD_DB")
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "retail_segments.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+def build_warehouse(db: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    result = run_segments("build", "--db", str(db), *args, cwd=cwd or db.parent)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.sql(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def synthetic_db(tmp_path_factory) -> Path:
+    """The main job: the embedded synthetic data, default settings."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    db = folder / "segments.duckdb"
+    build_warehouse(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def real_reference_db(tmp_path_factory) -> Path:
+    """The real data with the reference notebook's cancellation rule and as-of date."""
+    if not REAL_DATA.exists():
+        pytest.skip(f"real data not found at {REAL_DATA}")
+    db = tmp_path_factory.mktemp("real_reference") / "segments.duckdb"
+    build_warehouse(
+        db,
+        "--raw",
+        str(REAL_DATA),
+        "--matching",
+        "reference",
+        "--vars",
+        "{rfm_as_of: '2011-12-09'}",
+    )
+    return db
+
+
+@pytest.fixture(scope="session")
+def real_allocate_db(tmp_path_factory) -> Path:
+    if not REAL_DATA.exists():
+        pytest.skip(f"real data not found at {REAL_DATA}")
+    db = tmp_path_factory.mktemp("real_allocate") / "segments.duckdb"
+    build_warehouse(db, "--raw", str(REAL_DATA))
+    return db
