@@ -13,10 +13,13 @@ last published warehouse untouched.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
+
+import yaml
 
 from . import synthetic
 from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
@@ -101,13 +104,19 @@ def build(
     os.environ["SEGMENTS_DB"] = str(target)
 
     dbt_args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
-    variables = []
-    if matching:
-        variables.append(f"cancellation_matching: {matching}")
+    variables: dict = {}
     if extra_vars:
-        variables.append(extra_vars.strip().strip("{}"))
+        try:
+            parsed = yaml.safe_load(extra_vars)
+        except yaml.YAMLError as problem:
+            return _error(f"--vars is not valid YAML: {str(problem).splitlines()[0]}")
+        if not isinstance(parsed, dict):
+            return _error("--vars must be a YAML mapping, e.g. '{rfm_as_of: 2011-12-09}'")
+        variables.update(parsed)
+    if matching:
+        variables["cancellation_matching"] = matching
     if variables:
-        dbt_args += ["--vars", "{" + ", ".join(v for v in variables if v) + "}"]
+        dbt_args += ["--vars", json.dumps(variables, default=str)]
     if select:
         dbt_args += ["--select", select]
 

@@ -100,7 +100,8 @@ def default_synthetic_path(warehouse_path: str | None, customers: int, seed: int
         folder = Path(warehouse_path).resolve().parent / "synthetic"
     else:
         folder = Path.cwd() / "synthetic"
-    return folder / f"online_retail_synthetic_c{customers}_s{seed}.parquet"
+    name = f"online_retail_synthetic_v{synthetic.GENERATOR_VERSION}_c{customers}_s{seed}.parquet"
+    return folder / name
 
 
 def ensure_synthetic(path: Path, customers: int, seed: int) -> Path:

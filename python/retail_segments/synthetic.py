@@ -33,6 +33,8 @@ DATA_START = np.datetime64("2010-12-01")
 DATA_DAYS = 374  # 2010-12-01 .. 2011-12-09
 FIRST_INVOICE_NO = 536365
 FIRST_CUSTOMER_ID = 12346
+# bump when the generated data changes, so cached default data is regenerated
+GENERATOR_VERSION = 2
 
 RAW_SCHEMA = pa.schema(
     [
@@ -66,7 +68,7 @@ ARCHETYPES: tuple[Archetype, ...] = (
     Archetype("champion", 0.10, (18, 45), (0, 60), (362, 373), 17.0, 1.5, 0.10),
     Archetype("loyal", 0.18, (6, 14), (0, 120), (300, 355), 12.0, 1.0, 0.08),
     Archetype("new", 0.12, (1, 2), (335, 370), (335, 373), 11.0, 1.0, 0.03),
-    Archetype("at_risk", 0.17, (4, 10), (0, 50), (130, 210), 14.0, 1.0, 0.08),
+    Archetype("at_risk", 0.17, (4, 10), (0, 40), (80, 160), 14.0, 1.0, 0.08),
     Archetype("lost", 0.38, (1, 2), (0, 140), (0, 150), 10.0, 0.8, 0.04),
     Archetype("wholesale", 0.05, (10, 30), (0, 40), (355, 373), 8.0, 14.0, 0.12),
 )

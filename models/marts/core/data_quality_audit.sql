@@ -33,7 +33,11 @@ cancellations as (
 
 rules as (
 
-    select *
+    select
+        rule_list.step,
+        rule_list.rule_name,
+        rule_list.counted_as,
+        rule_list.reason
     from (
         values
         (
@@ -58,7 +62,7 @@ rules as (
             5, 'non_positive_price', 'priced',
             'unit price is zero or negative, so the line is no sale'
         )
-    )
+    ) as rule_list (step, rule_name, counted_as, reason)
 
 ),
 

@@ -7,6 +7,6 @@ select
     any_value(country) as country,
     count(*) as line_count,
     sum(net_quantity) as item_count,
-    sum(line_revenue) as revenue
+    round(sum(line_revenue), 2) as revenue
 from {{ ref('fct_sales_lines') }}
 group by invoice_no

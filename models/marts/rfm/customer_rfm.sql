@@ -1,0 +1,77 @@
+-- One row per customer: recency, frequency and monetary value as of the RFM date, the
+-- BTYD-style quantities, and the outlier flag. Invoices after the as-of date are ignored.
+with
+
+as_of as (
+
+    select {{ rfm_as_of_date() }} as as_of_date
+
+),
+
+invoices as (
+
+    select
+        fct_invoices.customer_id,
+        fct_invoices.invoice_no,
+        fct_invoices.invoiced_at,
+        fct_invoices.country,
+        fct_invoices.revenue
+    from {{ ref('fct_invoices') }} as fct_invoices
+    cross join as_of
+    where cast(fct_invoices.invoiced_at as date) <= as_of.as_of_date
+
+),
+
+per_customer as (
+
+    select
+        customer_id,
+        count(distinct invoice_no) as frequency,
+        round(sum(revenue), 2) as monetary,
+        min(invoiced_at) as first_purchase_at,
+        max(invoiced_at) as last_purchase_at,
+        count(distinct cast(invoiced_at as date)) as purchase_days,
+        -- the country of the customer's latest invoice
+        arg_max(country, invoiced_at) as country
+    from invoices
+    group by customer_id
+
+),
+
+measures as (
+
+    select
+        per_customer.customer_id,
+        per_customer.country,
+        as_of.as_of_date,
+        per_customer.first_purchase_at,
+        per_customer.last_purchase_at,
+        as_of.as_of_date - cast(per_customer.last_purchase_at as date) as recency_days,
+        per_customer.frequency,
+        per_customer.monetary,
+        round(per_customer.monetary / per_customer.frequency, 2) as avg_invoice_value,
+        as_of.as_of_date - cast(per_customer.first_purchase_at as date) as tenure_days,
+        per_customer.purchase_days - 1 as btyd_frequency,
+        cast(per_customer.last_purchase_at as date)
+        - cast(per_customer.first_purchase_at as date) as btyd_recency,
+        as_of.as_of_date - cast(per_customer.first_purchase_at as date) as t_days
+    from per_customer
+    cross join as_of
+
+),
+
+outlier_cuts as (
+
+    select
+        quantile_cont(frequency, {{ var('rfm_outlier_quantile') }}) as frequency_cut,
+        quantile_cont(monetary, {{ var('rfm_outlier_quantile') }}) as monetary_cut
+    from measures
+
+)
+
+select
+    measures.*,
+    measures.frequency > outlier_cuts.frequency_cut
+    or measures.monetary > outlier_cuts.monetary_cut as is_outlier
+from measures
+cross join outlier_cuts

@@ -1,0 +1,50 @@
+-- R, F and M scores 1-5 (5 always best) against the persisted cut points, and the named
+-- segment from the rule table.
+with
+
+rfm as (
+
+    select * from {{ ref('customer_rfm') }}
+
+),
+
+cut_points as (
+
+    {{ rfm_cut_points_cte() }}
+
+),
+
+scored as (
+
+    select
+        rfm.customer_id,
+        rfm.country,
+        rfm.recency_days,
+        rfm.frequency,
+        rfm.monetary,
+        rfm.is_outlier,
+        {{ rfm_score('rfm.recency_days', 'cut_points.recency_cuts', lower_is_better=true) }}
+            as r_score,
+        {{ rfm_score('rfm.frequency', 'cut_points.frequency_cuts') }} as f_score,
+        {{ rfm_score('rfm.monetary', 'cut_points.monetary_cuts') }} as m_score
+    from rfm
+    cross join cut_points
+
+)
+
+select
+    scored.*,
+    cast(scored.r_score as varchar)
+    || cast(scored.f_score as varchar)
+    || cast(scored.m_score as varchar) as rfm_cell,
+    scored.r_score + scored.f_score + scored.m_score as rfm_score_total,
+    rules.segment as rfm_segment,
+    actions.recommended_action
+from scored
+inner join {{ ref('rfm_segment_rules') }} as rules
+    on
+        scored.r_score between rules.r_min and rules.r_max
+        and scored.f_score between rules.f_min and rules.f_max
+        and scored.m_score between rules.m_min and rules.m_max
+inner join {{ ref('rfm_segment_actions') }} as actions
+    on rules.segment = actions.segment
