@@ -102,7 +102,7 @@ def test_generator_is_deterministic(tmp_path):
 
 
 def test_generator_looks_like_the_real_export(tmp_path):
-    raw, truth = synthetic.generate(tmp_path / "raw.parquet", customers=600, seed=3)
+    raw, truth = synthetic.generate(tmp_path / "raw.parquet", customers=1500, seed=3)
     con = duckdb.connect()
     stats = con.sql(
         f"select count(*) filter (where dayname(InvoiceDate) = 'Saturday'), "
