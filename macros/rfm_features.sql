@@ -1,0 +1,80 @@
+{#- The clustering features of RFM rows: log(1 + x) of recency_days, frequency and
+    monetary, standardised with the means and scales in int_rfm_feature_scaling (fitted on
+    non-outlier customers). One definition, used by the Python models' input and by the
+    SQL scoring of any customer. `rfm_relation` needs customer_id, recency_days,
+    frequency, monetary. -#}
+{% macro rfm_z_features(rfm_relation) -%}
+    with
+
+    scaling as (
+
+        select
+            any_value(feature_mean) filter (where feature = 'recency_days') as recency_mean,
+            any_value(feature_scale) filter (where feature = 'recency_days') as recency_scale,
+            any_value(feature_mean) filter (where feature = 'frequency') as frequency_mean,
+            any_value(feature_scale) filter (where feature = 'frequency') as frequency_scale,
+            any_value(feature_mean) filter (where feature = 'monetary') as monetary_mean,
+            any_value(feature_scale) filter (where feature = 'monetary') as monetary_scale
+        from {{ ref('int_rfm_feature_scaling') }}
+
+    )
+
+    select
+        rfm.*,
+        (ln(1 + greatest(rfm.recency_days, 0)) - scaling.recency_mean)
+        / scaling.recency_scale as z_recency,
+        (ln(1 + greatest(rfm.frequency, 0)) - scaling.frequency_mean)
+        / scaling.frequency_scale as z_frequency,
+        (ln(1 + greatest(rfm.monetary, 0)) - scaling.monetary_mean)
+        / scaling.monetary_scale as z_monetary
+    from {{ rfm_relation }} as rfm
+    cross join scaling
+{%- endmacro %}
+
+{#- Assign RFM rows to the nearest centroid of the chosen clustering, in SQL alone, with
+    the parameters in segment_model_parameters. Returns the rows with z features,
+    cluster_id and distance_to_centroid. -#}
+{% macro assign_rfm_cluster(rfm_relation) -%}
+    with
+
+    featured as (
+
+        {{ rfm_z_features(rfm_relation) }}
+
+    ),
+
+    centroids as (
+
+        select
+            cluster_id,
+            any_value(parameter_value) filter (where feature = 'recency_days') as c_recency,
+            any_value(parameter_value) filter (where feature = 'frequency') as c_frequency,
+            any_value(parameter_value) filter (where feature = 'monetary') as c_monetary
+        from {{ ref('segment_model_parameters') }}
+        where parameter = 'centroid'
+        group by cluster_id
+
+    ),
+
+    distances as (
+
+        select
+            featured.*,
+            centroids.cluster_id,
+            sqrt(
+                (featured.z_recency - centroids.c_recency) ^ 2
+                + (featured.z_frequency - centroids.c_frequency) ^ 2
+                + (featured.z_monetary - centroids.c_monetary) ^ 2
+            ) as distance_to_centroid
+        from featured
+        cross join centroids
+
+    )
+
+    select distances.*
+    from distances
+    qualify row_number() over (
+        partition by distances.customer_id
+        order by distances.distance_to_centroid, distances.cluster_id
+    ) = 1
+{%- endmacro %}

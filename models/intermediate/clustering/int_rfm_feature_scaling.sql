@@ -1,0 +1,33 @@
+-- The recorded feature transform of the clustering: each RFM measure becomes
+-- ln(1 + x), standardised with the mean and (population) standard deviation of the
+-- non-outlier customers, who are the ones the models are fitted on.
+with
+
+logged as (
+
+    select
+        ln(1 + greatest(recency_days, 0)) as recency_days,
+        ln(1 + greatest(frequency, 0)) as frequency,
+        ln(1 + greatest(monetary, 0)) as monetary
+    from {{ ref('customer_rfm') }}
+    where not is_outlier
+
+),
+
+measures as (
+
+    unpivot logged
+    on recency_days, frequency, monetary
+    into name feature value log_value
+
+)
+
+select
+    feature,
+    'ln(1 + x)' as transform,
+    avg(log_value) as feature_mean,
+    -- a constant feature would divide by zero: scale 1 leaves it centred at 0
+    coalesce(nullif(stddev_pop(log_value), 0), 1) as feature_scale,
+    count(*) as fitted_customers
+from measures
+group by feature

@@ -1,0 +1,24 @@
+-- Every customer of customer_rfm (outliers included) with their behavioural segment,
+-- how firmly they belong to it, and their RFM rule segment alongside: the list to act on.
+select
+    rfm.customer_id,
+    rfm.country,
+    clusters.cluster_id,
+    profiles.segment_name,
+    profiles.recommended_action as segment_action,
+    clusters.distance_to_centroid,
+    clusters.membership_probability,
+    scores.rfm_segment,
+    scores.rfm_cell,
+    rfm.recency_days,
+    rfm.frequency,
+    rfm.monetary,
+    rfm.is_outlier,
+    clusters.algorithm as clustering_algorithm
+from {{ ref('customer_rfm') }} as rfm
+inner join {{ ref('int_customer_clusters') }} as clusters
+    on rfm.customer_id = clusters.customer_id
+inner join {{ ref('segment_profiles') }} as profiles
+    on clusters.cluster_id = profiles.cluster_id
+inner join {{ ref('customer_rfm_scores') }} as scores
+    on rfm.customer_id = scores.customer_id
