@@ -25,9 +25,11 @@ measures as (
 select
     feature,
     'ln(1 + x)' as transform,
-    avg(log_value) as feature_mean,
+    -- rounded: parallel sums differ in the last bits from run to run, and the same data
+    -- must give the same features
+    round(avg(log_value), 10) as feature_mean,
     -- a constant feature would divide by zero: scale 1 leaves it centred at 0
-    coalesce(nullif(stddev_pop(log_value), 0), 1) as feature_scale,
+    round(coalesce(nullif(stddev_pop(log_value), 0), 1), 10) as feature_scale,
     count(*) as fitted_customers
 from measures
 group by feature

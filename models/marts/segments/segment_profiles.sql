@@ -65,25 +65,25 @@ named as (
                 and per_cluster.monetary_z >= 1
                 then 'Wholesale'
             when
-                per_cluster.recency_z <= -0.5
+                per_cluster.recency_z <= -0.25
                 and per_cluster.frequency_z >= 1
                 and per_cluster.monetary_z >= 1
                 then 'High-value loyal'
             when
-                per_cluster.recency_z <= -0.5
+                per_cluster.recency_z <= -0.25
                 and per_cluster.frequency_z >= 0.5
                 then 'Loyal regulars'
             when
-                per_cluster.recency_z <= -0.5
+                per_cluster.recency_z <= -0.25
                 and per_cluster.median_tenure_days <= 90
                 and per_cluster.frequency_z < 0
                 then 'New one-off buyers'
-            when per_cluster.recency_z <= -0.5 then 'Recent occasional buyers'
+            when per_cluster.recency_z <= -0.25 then 'Recent occasional buyers'
             when
-                per_cluster.recency_z >= 0.5
+                per_cluster.recency_z >= 0.25
                 and (per_cluster.frequency_z >= 0 or per_cluster.monetary_z >= 0)
                 then 'Lapsed regulars'
-            when per_cluster.recency_z >= 0.5 then 'Lapsed low spenders'
+            when per_cluster.recency_z >= 0.25 then 'Lapsed low spenders'
             else 'Steady mid-value'
         end as base_name
     from per_cluster
