@@ -319,7 +319,9 @@ def assign_customers(
             "cluster_id": rank[labels],
             "nearest_centroid_cluster_id": rank[surrogate],
             "distance_to_centroid": distance,
-            "membership_probability": probability,
+            "membership_probability": pd.array(probability, dtype="Float64")
+            if probability is not None
+            else pd.array([None] * len(features), dtype="Float64"),
             "algorithm": algorithm,
             "n_clusters": k,
             "is_fit_sample": np.isin(np.arange(len(features)), fit_index),

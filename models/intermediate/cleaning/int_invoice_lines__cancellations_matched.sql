@@ -25,9 +25,9 @@ matching as (
 
 select
     lines.*,
-    coalesce(matching.quantity_canceled, 0) as quantity_canceled,
-    coalesce(matching.quantity_matched, 0) as quantity_cancel_matched,
-    coalesce(matching.quantity_unmatched, 0) as quantity_cancel_unmatched
+    cast(coalesce(matching.quantity_canceled, 0) as bigint) as quantity_canceled,
+    cast(coalesce(matching.quantity_matched, 0) as bigint) as quantity_cancel_matched,
+    cast(coalesce(matching.quantity_unmatched, 0) as bigint) as quantity_cancel_unmatched
 from lines
 left join matching
     on lines.source_row_number = matching.source_row_number

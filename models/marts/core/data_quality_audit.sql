@@ -19,13 +19,13 @@ cancellations as (
     select
         count(*) filter (where is_cancellation and quantity_cancel_matched > 0)
             as matched_lines,
-        coalesce(sum(quantity_cancel_matched), 0) as matched_quantity,
+        cast(coalesce(sum(quantity_cancel_matched), 0) as bigint) as matched_quantity,
         coalesce(sum(quantity_cancel_matched * unit_price), 0) as matched_value,
         count(*) filter (where is_cancellation and quantity_cancel_unmatched > 0)
             as unmatched_lines,
-        coalesce(sum(quantity_cancel_unmatched), 0) as unmatched_quantity,
+        cast(coalesce(sum(quantity_cancel_unmatched), 0) as bigint) as unmatched_quantity,
         coalesce(sum(quantity_cancel_unmatched * unit_price), 0) as unmatched_value,
-        coalesce(sum(quantity_canceled) filter (where not is_cancellation), 0)
+        cast(coalesce(sum(quantity_canceled) filter (where not is_cancellation), 0) as bigint)
             as quantity_canceled_on_purchases
     from {{ ref('int_invoice_lines__cancellations_matched') }}
 

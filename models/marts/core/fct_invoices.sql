@@ -6,7 +6,7 @@ select
     min(invoiced_at) as invoiced_at,
     any_value(country) as country,
     count(*) as line_count,
-    sum(net_quantity) as item_count,
+    cast(sum(net_quantity) as bigint) as item_count,
     round(sum(line_revenue), 2) as revenue
 from {{ ref('fct_sales_lines') }}
 group by invoice_no

@@ -9,7 +9,7 @@ per_product as (
         -- a code can carry several spellings: show the most frequent one
         mode(description) as description,
         sum(line_revenue) as revenue,
-        sum(net_quantity) as net_quantity,
+        cast(sum(net_quantity) as bigint) as net_quantity,
         count(distinct invoice_no) as invoices,
         count(distinct customer_id) as customers
     from {{ ref('fct_sales_lines') }}

@@ -21,7 +21,7 @@ per_hour as (
         hour(invoiced_at) as hour_of_day,
         count(*) as sales_lines,
         count(distinct invoice_no) as invoices,
-        sum(quantity) as quantity,
+        cast(sum(quantity) as bigint) as quantity,
         round(sum(line_revenue), 2) as revenue
     from {{ ref('fct_sales_lines') }}
     group by hour(invoiced_at)

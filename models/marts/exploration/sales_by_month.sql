@@ -3,7 +3,7 @@ select
     cast(date_trunc('month', invoices.invoiced_at) as date) as sales_month,
     count(*) as invoices,
     count(distinct invoices.customer_id) as customers,
-    sum(invoices.item_count) as items,
+    cast(sum(invoices.item_count) as bigint) as items,
     round(sum(invoices.revenue), 2) as revenue
 from {{ ref('fct_invoices') }} as invoices
 group by cast(date_trunc('month', invoices.invoiced_at) as date)

@@ -62,7 +62,7 @@ running as (
         grid.customer_id,
         grid.snapshot_month,
         grid.as_of_date,
-        sum(coalesce(activity.invoices, 0)) over customer_months as frequency,
+        cast(sum(coalesce(activity.invoices, 0)) over customer_months as bigint) as frequency,
         sum(coalesce(activity.revenue, 0)) over customer_months as monetary,
         max(activity.last_purchase_date) over customer_months as last_purchase_date
     from grid
