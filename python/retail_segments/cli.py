@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -100,8 +101,12 @@ def build(
     target.parent.mkdir(parents=True, exist_ok=True)
     build_file = target.parent / f".{target.name}.build-{os.getpid()}"
     _remove_database(build_file)
+    export_dir = Path(os.environ.get("SEGMENTS_EXPORT_DIR") or target.parent / "exports")
+    staged_exports = target.parent / f".exports.build-{os.getpid()}"
+    shutil.rmtree(staged_exports, ignore_errors=True)
     os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
     os.environ["SEGMENTS_DB"] = str(target)
+    os.environ["SEGMENTS_EXPORT_DIR"] = str(staged_exports)
 
     dbt_args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
     variables: dict = {}
@@ -124,18 +129,26 @@ def build(
         ok = run_dbt(dbt_args)
     except RawInputError as problem:  # raised while dbt loads the source
         _remove_database(build_file)
+        shutil.rmtree(staged_exports, ignore_errors=True)
         return _error(str(problem))
     finally:
         os.environ.pop("SEGMENTS_BUILD_DB", None)
+        os.environ["SEGMENTS_EXPORT_DIR"] = str(export_dir)
     if not ok:
         _remove_database(build_file)
+        shutil.rmtree(staged_exports, ignore_errors=True)
         published = (
             "the published warehouse is unchanged" if target.exists() else "nothing was published"
         )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
     _remove_database(target.with_name(target.name + ".wal"))
     os.replace(build_file, target)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    for exported in sorted(staged_exports.glob("*")):
+        os.replace(exported, export_dir / exported.name)
+    shutil.rmtree(staged_exports, ignore_errors=True)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
+    print(f"exports for marketing tools in {export_dir}")
     return 0
 
 
@@ -168,6 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
     build_cmd.add_argument("--select", help="dbt --select (default: everything)")
 
+    report_cmd = commands.add_parser("report", help="render the HTML report of the warehouse")
+    report_cmd.add_argument(
+        "--db",
+        help="warehouse; default: $SEGMENTS_DB, else warehouse/segments.duckdb in the project",
+    )
+    report_cmd.add_argument(
+        "--out", help="HTML file; default: report/segments_report.html beside the warehouse"
+    )
+
     generate_cmd = commands.add_parser("generate", help="write synthetic raw invoice lines")
     generate_cmd.add_argument("--customers", type=int, default=4000)
     generate_cmd.add_argument("--seed", type=int, default=42)
@@ -176,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "build":
         return build(args.raw, args.db, args.matching, args.vars, args.select)
+    if args.command == "report":
+        from . import report
+
+        db = warehouse_path(project_dir(), args.db)
+        out = (
+            Path(args.out).resolve() if args.out else db.parent / "report" / "segments_report.html"
+        )
+        return report.main(db, out)
     if args.command == "generate":
         return synthetic.main(
             ["--customers", str(args.customers), "--seed", str(args.seed), "--out", args.out]

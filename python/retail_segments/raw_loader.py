@@ -373,9 +373,13 @@ class Plugin(BasePlugin):  # type: ignore[misc]
 
     def update_connection_config(self, creds, config):
         # DuckDB cannot create a database file in a folder that does not exist yet
+        # nor can it COPY exports into one (macro activation_export_dir)
         path = getattr(creds, "path", None)
         if path and path != ":memory:" and not str(path).startswith("md:"):
-            Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(path).expanduser().resolve().parent
+            folder.mkdir(parents=True, exist_ok=True)
+            exports = os.environ.get("SEGMENTS_EXPORT_DIR") or str(folder / "exports")
+            Path(exports).mkdir(parents=True, exist_ok=True)
 
     def load(self, source_config):
         raw_path = resolve_raw_path(source_config.get("raw_path"))
