@@ -1,0 +1,284 @@
+"""Issue: the warehouse as analysts and BI tools meet it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT, build_warehouse, query, run_segments
+
+BI_DUCKDB_VERSION = "1.4.4"
+
+
+@pytest.fixture(scope="session")
+def duckdb_lts_python(tmp_path_factory) -> Path:
+    """A separate virtual environment with the DuckDB 1.x that BI drivers bundle."""
+    venv = tmp_path_factory.mktemp("duckdb_lts") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", f"duckdb=={BI_DUCKDB_VERSION}"],
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    return python
+
+
+def test_published_file_opens_in_duckdb_1_4(synthetic_db, duckdb_lts_python):
+    script = textwrap.dedent(f"""
+        import duckdb
+        assert duckdb.__version__ == "{BI_DUCKDB_VERSION}", duckdb.__version__
+        con = duckdb.connect({str(synthetic_db)!r}, read_only=True)
+        print(con.sql("select count(*), count(distinct segment_name) "
+                      "from marts.customer_segments").fetchall()[0])
+        print(con.sql("select sum(rows_removed) from marts.data_quality_audit").fetchall()[0])
+    """)
+    result = subprocess.run(
+        [str(duckdb_lts_python), "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    customers, segments = query(
+        synthetic_db, "select count(*), count(distinct segment_name) from marts.customer_segments"
+    )[0]
+    removed = query(synthetic_db, "select sum(rows_removed) from marts.data_quality_audit")[0][0]
+    assert result.stdout.split("\n")[:2] == [f"({customers}, {segments})", f"({removed},)"]
+
+
+READER = textwrap.dedent("""
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    for line in sys.stdin:
+        print(con.sql(line).fetchall(), flush=True)
+""")
+
+
+def test_rebuild_while_a_reader_holds_the_file(tmp_path):
+    db = tmp_path / "live.duckdb"
+    build_warehouse(db, "--vars", "{rfm_as_of: '2011-12-10'}")
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    as_of = "select distinct cast(as_of_date as varchar) from marts.customer_rfm\n"
+    try:
+        reader.stdin.write(as_of)
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "[('2011-12-10',)]"
+        # a full rebuild with another as-of date while the reader keeps the file open
+        build_warehouse(db, "--vars", "{rfm_as_of: '2011-12-20'}")
+        reader.stdin.write(as_of)
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "[('2011-12-10',)]"  # still answers
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    assert reader.returncode == 0
+    assert query(db, as_of) == [("2011-12-20",)]  # new readers see the new build
+    assert not list(tmp_path.glob(".*build*"))  # no private build left behind
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_failed_build_leaves_the_published_warehouse_untouched(synthetic_db, tmp_path):
+    db = tmp_path / "segments.duckdb"
+    shutil.copy(synthetic_db, db)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "customer_segments.csv").write_text("previous export\n")
+    before = _digest(db)
+    # fails mid-build: cleaning and RFM models are built, then the scoring model cannot be
+    result = run_segments(
+        "build", "--db", str(db), "--vars", "{rfm_score_method: bogus}", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "rfm_score_method must be 'quantile' or 'custom'" in result.stdout
+    assert "nothing was published" not in result.stderr
+    assert "the published warehouse is unchanged" in result.stderr
+    assert _digest(db) == before
+    assert (exports / "customer_segments.csv").read_text() == "previous export\n"
+    assert query(db, "select count(*) from marts.customer_segments")[0][0] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "segments.duckdb"]
+
+
+def test_activation_exports_match_the_mart(synthetic_db):
+    exports = synthetic_db.parent / "exports"
+    count = query(synthetic_db, "select count(*) from marts.customer_segments")[0][0]
+    con = duckdb.connect()
+    for name in ("customer_segments.parquet", "customer_segments.csv"):
+        path = exports / name
+        assert path.exists()
+        rows = con.sql(
+            f"select count(*), count(distinct customer_id), count(segment_name) from '{path}'"
+        ).fetchall()[0]
+        assert rows == (count, count, count)
+
+
+def test_marts_are_documented_tables_in_the_marts_schema(synthetic_db):
+    kinds = query(
+        synthetic_db,
+        "select table_name, comment from duckdb_tables() where schema_name = 'marts'",
+    )
+    views = query(synthetic_db, "select count(*) from duckdb_views() where schema_name = 'marts'")
+    assert views == [(0,)]
+    assert len(kinds) >= 19
+    assert [name for name, comment in kinds if not comment] == []
+    undocumented = query(
+        synthetic_db,
+        "select table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'marts' and coalesce(trim(comment), '') = ''",
+    )
+    assert undocumented == []
+
+
+def test_every_mart_column_has_a_description_in_yaml():
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--quiet"]
+    )
+    assert result.success
+    manifest = result.result
+    marts = [
+        node
+        for node in manifest.nodes.values()
+        if node.resource_type == "model" and node.config.schema == "marts"
+    ]
+    assert len(marts) >= 19
+    missing = [
+        f"{node.name}.{column}"
+        for node in marts
+        for column, spec in node.columns.items()
+        if not spec.description.strip()
+    ]
+    assert missing == []
+    assert [node.name for node in marts if not node.description.strip()] == []
+    assert all(node.config.contract.enforced for node in marts)
+    assert {e.name for e in manifest.exposures.values()} >= {
+        "segmentation_report",
+        "segment_dashboard",
+    }
+
+
+def test_docs_generate_succeeds(synthetic_db, tmp_path):
+    db = tmp_path / "docs.duckdb"
+    shutil.copy(synthetic_db, db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENTS_")}
+    env.update(SEGMENTS_DB=str(db), SEGMENTS_DATA_DIR=str(synthetic_db.parent / "synthetic"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dbt.cli.main",
+            "docs",
+            "generate",
+            "--project-dir",
+            str(PROJECT),
+            "--profiles-dir",
+            str(PROJECT),
+            "--target-path",
+            str(tmp_path / "docs"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert (tmp_path / "docs" / "catalog.json").exists()
+
+
+def _readme_queries() -> list[str]:
+    readme = (PROJECT / "README.md").read_text()
+    section = readme.split("## Querying the warehouse", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_queries_run_as_written(synthetic_db):
+    queries = _readme_queries()
+    assert len(queries) >= 4
+    for sql in queries:
+        query(synthetic_db, sql)  # raises on any error
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    out = tmp_path / "report.html"
+    other_dir = tmp_path / "elsewhere"
+    other_dir.mkdir()
+    result = run_segments("report", "--db", str(synthetic_db), "--out", str(out), cwd=other_dir)
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert len(progress) == 16 and all(": ok" in line or "skipped" in line for line in progress)
+    dom = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            out.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    ).stdout
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert 'data-charts="11"' in body
+    assert 'data-images-loaded="11"' in body and 'data-images-broken="0"' in body
+    screenshot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile2'}",
+            "--window-size=1280,3000",
+            f"--screenshot={screenshot}",
+            out.as_uri(),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    assert screenshot.stat().st_size > 50_000
+
+
+def test_report_degrades_gracefully_without_optional_marts(synthetic_db, tmp_path):
+    db = tmp_path / "partial.duckdb"
+    shutil.copy(synthetic_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop table marts.customer_projections")
+    out = tmp_path / "partial.html"
+    result = run_segments("report", "--db", str(db), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "skipped: marts.customer_projections is not in this warehouse" in result.stdout
+    assert "Not shown: marts.customer_projections" in out.read_text()
+    missing = run_segments("report", "--db", str(tmp_path / "nope.duckdb"), cwd=tmp_path)
+    assert missing.returncode == 2 and "warehouse not found" in missing.stderr
