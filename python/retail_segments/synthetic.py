@@ -33,8 +33,10 @@ DATA_START = np.datetime64("2010-12-01")
 DATA_DAYS = 374  # 2010-12-01 .. 2011-12-09
 FIRST_INVOICE_NO = 536365
 FIRST_CUSTOMER_ID = 12346
+# share of champions, loyal customers and wholesalers whose first purchase is late in the year
+LATE_JOINER_SHARE = 0.2
 # bump when the generated data changes, so cached default data is regenerated
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 RAW_SCHEMA = pa.schema(
     [
@@ -313,6 +315,17 @@ def _invoices_for_customers(rng, cdf, archetype):
     last_day = np.where(
         short, np.minimum(first_day + rng.integers(0, 40, len(first_day)), DATA_DAYS - 1), last_day
     )
+    # customers keep arriving all year: a share of the regular archetypes joins late and
+    # buys at the same pace over a shorter life (so the latest months have new regulars)
+    regular = np.isin(archetype, [_arch_index(a) for a in ("champion", "loyal", "wholesale")])
+    late = regular & (rng.random(len(archetype)) < LATE_JOINER_SHARE)
+    late_first = _sample_days(rng, cdf, np.full(len(archetype), 200), np.full(len(archetype), 320))
+    span = np.maximum(last_day - first_day, 1)
+    late_span = np.maximum(last_day - late_first, 1)
+    n_invoices = np.where(
+        late, np.maximum(3, np.round(n_invoices * late_span / span)).astype(int), n_invoices
+    )
+    first_day = np.where(late, late_first, first_day)
     last_day = _trading_day(np.maximum(last_day, first_day))
     owner = np.repeat(np.arange(len(archetype)), n_invoices)
     days = _sample_days(rng, cdf, first_day[owner], last_day[owner])
