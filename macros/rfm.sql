@@ -34,3 +34,14 @@
             and upper_bound is not null) as monetary_cuts
     from {{ ref('rfm_score_thresholds') }}
 {%- endmacro %}
+
+{#- The new-customer prediction cut-off as a SQL date: the var prediction_cutoff, or 90
+    days before the last invoice. Every model used for prediction is fitted before it. -#}
+{% macro prediction_cutoff_date() -%}
+    {%- set cutoff = var('prediction_cutoff') -%}
+    {%- if cutoff -%}
+        cast('{{ cutoff }}' as date)
+    {%- else -%}
+        (select cast(max(invoiced_at) as date) - 90 from {{ ref('fct_invoices') }})
+    {%- endif -%}
+{%- endmacro %}
