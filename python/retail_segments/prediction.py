@@ -308,10 +308,12 @@ def evaluate(study: Study, own_rfm: pd.DataFrame, settings: PredictionSettings) 
     return table
 
 
-def predict_newcomers(study: Study, settings: PredictionSettings) -> pd.DataFrame:
+def predict_newcomers(
+    study: Study, evaluation: pd.DataFrame, settings: PredictionSettings
+) -> pd.DataFrame:
     """For customers whose first purchase is in the latest window: the predicted segments
     with their probabilities, from the model with the best balanced accuracy on the test
-    customers (trained before the cut-off, as evaluated)."""
+    customers in `evaluation` (trained before the cut-off, exactly as evaluated)."""
     newcomers = study.customers[study.customers["prediction_role"] == "newcomer"]
     out = pd.DataFrame(
         {
@@ -320,17 +322,17 @@ def predict_newcomers(study: Study, settings: PredictionSettings) -> pd.DataFram
         }
     )
     x_new = study.features.loc[newcomers["customer_id"]]
+    candidates = evaluation[evaluation["protocol"] == NEW_CUSTOMER_PROTOCOL]
     for target, prefix in (("behavioural_segment", "behaviour"), ("interest_segment", "interest")):
-        x_train, y_train, x_test, y_test = _split(study, target)
-        best_name, best_model, best_score = None, None, -1.0
-        for name, model in classifiers(settings.random_state).items():
-            model.fit(x_train, y_train)
-            score = balanced_accuracy_score(y_test, model.predict(x_test))
-            if score > best_score + 1e-12:
-                best_name, best_model, best_score = name, model, score
+        rows = candidates[candidates["target"] == target]
+        best_name = rows.sort_values(["balanced_accuracy", "model"], ascending=[False, True])[
+            "model"
+        ].iloc[0]
+        x_train, y_train, _, _ = _split(study, target)
+        model = classifiers(settings.random_state)[best_name].fit(x_train, y_train)
         if len(x_new):
-            probabilities = best_model.predict_proba(x_new)
-            chosen = best_model.classes_[probabilities.argmax(axis=1)]
+            probabilities = model.predict_proba(x_new)
+            chosen = model.classes_[probabilities.argmax(axis=1)]
             confidence = probabilities.max(axis=1)
         else:
             chosen, confidence = np.array([], dtype=int), np.array([])

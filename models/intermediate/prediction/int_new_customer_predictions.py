@@ -1,4 +1,5 @@
-"""Predicted segments of the customers whose first purchase is in the latest window.
+"""Predicted segments of the customers whose first purchase is in the latest window, by
+the best model of int_prediction_evaluation.
 Logic: retail_segments.prediction."""
 
 from retail_segments import prediction
@@ -15,4 +16,5 @@ def model(dbt, session):
         categories=dbt.ref("int_product_categories").project("category_id, category_label").df(),
         settings=settings,
     )
-    return prediction.predict_newcomers(study, settings)
+    evaluation = dbt.ref("int_prediction_evaluation").df()
+    return prediction.predict_newcomers(study, evaluation, settings)
