@@ -43,13 +43,13 @@ class ClusteringSettings:
     fit_sample: int = 50_000  # KMeans / GMM fit on at most this many customers
     agglomerative_sample: int = 2_000  # Ward is O(n^2) in memory and time
     silhouette_sample: int = 2_000
-    stability_sample: int = 1_500
+    stability_sample: int = 1_000
     stability_runs: int = 20
     stability_fraction: float = 0.8
     min_cluster_share: float = 0.03
     min_stability: float = 0.75
     silhouette_tolerance: float = 0.01  # "close": prefer fewer clusters within this
-    tsne_sample: int = 1_500
+    tsne_sample: int = 1_000
     random_state: int = 42
 
     @classmethod
@@ -109,6 +109,8 @@ def _fit(algorithm: str, k: int, seed: int | None, data: np.ndarray, tree: WardT
             covariance_type="full",
             random_state=seed,
             reg_covar=1e-4,
+            max_iter=60,
+            tol=5e-3,
             init_params="k-means++",
         ).fit(data)
     return _Cut(tree if tree is not None else WardTree(data), k)

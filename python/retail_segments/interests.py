@@ -27,7 +27,7 @@ class CategorySettings:
     k_step: int = 2
     min_category_products: int = 15
     silhouette_tolerance: float = 0.005
-    silhouette_sample: int = 3_000
+    silhouette_sample: int = 2_000
     label_terms: int = 3
     random_state: int = 42
 
@@ -77,7 +77,7 @@ def category_candidates(
     for k in range(settings.k_min, settings.k_max + 1, settings.k_step):
         if k >= matrix.shape[0]:
             break
-        model = KMeans(n_clusters=k, n_init=3, random_state=settings.random_state).fit(matrix)
+        model = KMeans(n_clusters=k, n_init=2, random_state=settings.random_state).fit(matrix)
         sizes = np.bincount(model.labels_, minlength=k)
         rows.append(
             {
@@ -114,7 +114,7 @@ def assign_categories(
     fit = _fit_products(catalogue)
     vectors = vectoriser(stopwords)
     matrix = vectors.fit_transform(fit["fit_description"])
-    model = KMeans(n_clusters=k, n_init=3, random_state=settings.random_state).fit(matrix)
+    model = KMeans(n_clusters=k, n_init=2, random_state=settings.random_state).fit(matrix)
 
     everyone = catalogue.sort_values("stock_code", kind="stable").reset_index(drop=True)
     text = everyone["fit_description"].fillna(everyone["description"])
