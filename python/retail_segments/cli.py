@@ -143,6 +143,7 @@ def build(
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
     _remove_database(target.with_name(target.name + ".wal"))
     os.replace(build_file, target)
+    shutil.rmtree(build_file.with_name(build_file.name + ".tmp"), ignore_errors=True)
     export_dir.mkdir(parents=True, exist_ok=True)
     for exported in sorted(staged_exports.glob("*")):
         os.replace(exported, export_dir / exported.name)
@@ -156,6 +157,7 @@ def _remove_database(path: Path) -> None:
     for candidate in (path, path.with_name(path.name + ".wal")):
         if candidate.exists():
             candidate.unlink()
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB spill
 
 
 def main(argv: list[str] | None = None) -> int:
