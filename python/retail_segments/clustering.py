@@ -27,6 +27,8 @@ from sklearn.metrics import (
 )
 from sklearn.mixture import GaussianMixture
 
+from . import settings as model_settings
+
 FEATURES = ("z_recency", "z_frequency", "z_monetary")
 # the columns the Python models read from int_customer_rfm_features
 INPUT_COLUMNS = ("customer_id", "monetary", "is_outlier", *FEATURES)
@@ -54,12 +56,7 @@ class ClusteringSettings:
 
     @classmethod
     def from_meta(cls, meta_get) -> ClusteringSettings:
-        values = {}
-        for name, default in cls.__dataclass_fields__.items():
-            value = meta_get(name)
-            if value is not None:
-                values[name] = tuple(value) if name == "seeds" else type(default.default)(value)
-        return cls(**values)
+        return model_settings.from_meta(cls, meta_get)
 
 
 @dataclass

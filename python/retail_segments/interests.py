@@ -17,6 +17,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 
+from . import settings as model_settings
 from .clustering import _sample  # the same seeded bounded sampling
 
 
@@ -33,13 +34,7 @@ class CategorySettings:
 
     @classmethod
     def from_meta(cls, meta_get) -> CategorySettings:
-        return cls(
-            **{
-                name: type(field.default)(meta_get(name))
-                for name, field in cls.__dataclass_fields__.items()
-                if meta_get(name) is not None
-            }
-        )
+        return model_settings.from_meta(cls, meta_get)
 
 
 def normalise_description(text: str | None) -> str:

@@ -32,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import interests
+from . import settings as model_settings
 
 TARGETS = ("behavioural_segment", "interest_segment")
 NEW_CUSTOMER_PROTOCOL = "first_invoice_features_time_split"
@@ -48,13 +49,7 @@ class PredictionSettings:
 
     @classmethod
     def from_meta(cls, meta_get) -> PredictionSettings:
-        return cls(
-            **{
-                name: type(field.default)(meta_get(name))
-                for name, field in cls.__dataclass_fields__.items()
-                if meta_get(name) is not None
-            }
-        )
+        return model_settings.from_meta(cls, meta_get)
 
 
 def classifiers(random_state: int) -> dict:

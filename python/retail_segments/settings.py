@@ -1,0 +1,17 @@
+"""Settings of the dbt Python models, read from their `config.meta`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+def from_meta(cls, meta_get):
+    """An instance of the settings dataclass `cls`, each field from `meta_get(name)` when
+    the model's meta sets it (cast to the default's type), else its default."""
+    values = {}
+    for field in dataclasses.fields(cls):
+        value = meta_get(field.name)
+        if value is not None:
+            kind = type(field.default)
+            values[field.name] = tuple(value) if kind is tuple else kind(value)
+    return cls(**values)
