@@ -37,6 +37,36 @@ from . import settings as model_settings
 TARGETS = ("behavioural_segment", "interest_segment")
 NEW_CUSTOMER_PROTOCOL = "first_invoice_features_time_split"
 RANDOM_SPLIT_PROTOCOL = "random_80_20_split_on_own_rfm"
+MIN_TRAIN, MIN_TEST = 50, 10
+EVALUATION_COLUMNS = {
+    "target": "object",
+    "model": "object",
+    "protocol": "object",
+    "accuracy": "float64",
+    "balanced_accuracy": "float64",
+    "macro_f1": "float64",
+    "log_loss": "float64",
+    "n_train": "int64",
+    "n_test": "int64",
+    "cutoff_date": "datetime64[us]",
+    "window_days": "int64",
+}
+PREDICTION_COLUMNS = {
+    "customer_id": "object",
+    "first_purchase_at": "datetime64[us]",
+    "predicted_behaviour_segment_id": "int64",
+    "predicted_behaviour_segment_name": "object",
+    "behaviour_probability": "float64",
+    "behaviour_model": "object",
+    "predicted_interest_segment_id": "int64",
+    "predicted_interest_segment_name": "object",
+    "interest_probability": "float64",
+    "interest_model": "object",
+}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
 
 
 @dataclass(frozen=True)
@@ -201,12 +231,16 @@ def prepare_study(
 ) -> Study:
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     train = customers[customers["prediction_role"] == "train"]
-    if len(train) < 20 or (customers["prediction_role"] == "test").sum() < 5:
-        raise ValueError(
-            "too few customers for the new-customer prediction: "
-            f"{len(train)} train, {(customers['prediction_role'] == 'test').sum()} test; "
-            "move the var prediction_cutoff or shorten prediction_window_days"
+    n_test = int((customers["prediction_role"] == "test").sum())
+    if len(train) < MIN_TRAIN or n_test < MIN_TEST:
+        # a small file still builds: the prediction marts stay empty, and say why here
+        print(
+            f"new-customer prediction skipped: {len(train)} training and {n_test} test "
+            f"customers (at least {MIN_TRAIN} and {MIN_TEST} needed); move the var "
+            "prediction_cutoff or shorten prediction_window_days",
+            flush=True,
         )
+        return None
     window_days = int(customers["window_days"].iloc[0])
     category_ids = sorted(categories["category_id"].unique().tolist())
     countries = train["country"].value_counts().index[: settings.max_countries].tolist()
@@ -263,9 +297,13 @@ def _scores(model, x_test, y_test) -> dict:
     }
 
 
-def evaluate(study: Study, own_rfm: pd.DataFrame, settings: PredictionSettings) -> pd.DataFrame:
+def evaluate(
+    study: Study | None, own_rfm: pd.DataFrame, settings: PredictionSettings
+) -> pd.DataFrame:
     """One row per target x model on never-seen customers, the majority baseline included,
     plus the common random-split protocol on the customers' own RFM, labelled as such."""
+    if study is None:
+        return _empty(EVALUATION_COLUMNS)
     rows = []
     for target in TARGETS:
         x_train, y_train, x_test, y_test = _split(study, target)
@@ -312,6 +350,8 @@ def predict_newcomers(
     """For customers whose first purchase is in the latest window: the predicted segments
     with their probabilities, from the model with the best balanced accuracy on the test
     customers in `evaluation` (trained before the cut-off, exactly as evaluated)."""
+    if study is None:
+        return _empty(PREDICTION_COLUMNS)
     newcomers = study.customers[study.customers["prediction_role"] == "newcomer"]
     out = pd.DataFrame(
         {
