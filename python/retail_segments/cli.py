@@ -55,9 +55,7 @@ def check_raw_file(raw: Path) -> None:
     """Read the whole file once through the loader's checks; raises RawInputError."""
     reader = RawInvoiceReader(raw)
     try:
-        reader._register_input()
-        reader._typed_select()
-        reader._check()
+        reader.check()
     finally:
         reader.close()
 
@@ -78,7 +76,6 @@ def build(
     db: str | None = None,
     matching: str | None = None,
     extra_vars: str | None = None,
-    select: str | None = None,
 ) -> int:
     project = project_dir()
     target = warehouse_path(project, db)
@@ -122,8 +119,6 @@ def build(
         variables["cancellation_matching"] = matching
     if variables:
         dbt_args += ["--vars", json.dumps(variables, default=str)]
-    if select:
-        dbt_args += ["--select", select]
 
     try:
         ok = run_dbt(dbt_args)
@@ -141,7 +136,8 @@ def build(
             "the published warehouse is unchanged" if target.exists() else "nothing was published"
         )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
-    _remove_database(target.with_name(target.name + ".wal"))
+    # a write-ahead log left by a plain `dbt build` belongs to the file being replaced
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(build_file, target)
     shutil.rmtree(build_file.with_name(build_file.name + ".tmp"), ignore_errors=True)
     export_dir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
         help="cancellation matching mode (default: allocate)",
     )
     build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
-    build_cmd.add_argument("--select", help="dbt --select (default: everything)")
 
     report_cmd = commands.add_parser("report", help="render the HTML report of the warehouse")
     report_cmd.add_argument(
@@ -199,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "build":
-        return build(args.raw, args.db, args.matching, args.vars, args.select)
+        return build(args.raw, args.db, args.matching, args.vars)
     if args.command == "report":
         from . import report
 

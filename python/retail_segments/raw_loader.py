@@ -327,11 +327,15 @@ class RawInvoiceReader:
                 f"{self.path.name}: {row[1]} lines have no InvoiceNo or InvoiceDate"
             )
 
-    def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
+    def check(self) -> str:
+        """Open, recognise and check the whole file; returns the typed SELECT over it."""
         self._register_input()
         select = self._typed_select()
         self._check()
-        return self.conn.sql(select).to_arrow_reader(batch_size)
+        return select
+
+    def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
+        return self.conn.sql(self.check()).to_arrow_reader(batch_size)
 
     def close(self) -> None:
         self.conn.close()
