@@ -75,6 +75,10 @@ class PredictionSettings:
     behaviour_k_max: int = 6
     min_cluster_share: float = 0.03
     max_countries: int = 8
+    # training and test customers beyond these are left out by a seeded sample: the
+    # classifiers' cost stays bounded on very large data
+    max_train_customers: int = 20_000
+    max_test_customers: int = 20_000
     random_state: int = 42
 
     @classmethod
@@ -230,6 +234,15 @@ def prepare_study(
     settings: PredictionSettings,
 ) -> Study:
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(settings.random_state)
+    for role, limit in (
+        ("train", settings.max_train_customers),
+        ("test", settings.max_test_customers),
+    ):
+        rows = np.flatnonzero(customers["prediction_role"].to_numpy() == role)
+        if len(rows) > limit:
+            dropped = np.setdiff1d(rows, rng.choice(rows, size=limit, replace=False))
+            customers = customers.drop(index=dropped).reset_index(drop=True)
     train = customers[customers["prediction_role"] == "train"]
     n_test = int((customers["prediction_role"] == "test").sum())
     if len(train) < MIN_TRAIN or n_test < MIN_TEST:
@@ -322,6 +335,9 @@ def evaluate(
     # the usual notebook protocol: a random split of customers described by their own
     # full-history RFM, predicting the cluster computed from those same features - it
     # scores near-perfect, and says nothing about customers who just arrived
+    limit = settings.max_train_customers + settings.max_test_customers
+    if len(own_rfm) > limit:
+        own_rfm = own_rfm.sample(n=limit, random_state=settings.random_state)
     x = own_rfm[["z_recency", "z_frequency", "z_monetary"]].to_numpy(float)
     y = own_rfm["cluster_id"].to_numpy()
     x_train, x_test, y_train, y_test = train_test_split(
