@@ -133,7 +133,15 @@ def small_raw(tmp_path_factory):
     folder = tmp_path_factory.mktemp("formats")
     raw, _ = synthetic.generate(folder / "small.parquet", customers=40, seed=11)
     frame = pd.read_parquet(raw)
-    frame.loc[frame.index[:5], "Description"] = "CAFÉ AU LAIT BOWL"
+    # five lines every cleaning rule keeps get a non-ASCII description
+    kept = frame[
+        frame.CustomerID.notna()
+        & (frame.Quantity > 0)
+        & (frame.UnitPrice > 0)
+        & frame.StockCode.str.match(r"^[0-9]")
+        & ~frame.InvoiceNo.str.startswith("C")
+    ]
+    frame.loc[kept.index[:5], "Description"] = "CAFÉ AU LAIT BOWL"
     return folder, frame
 
 
