@@ -1,5 +1,6 @@
 -- allocate mode: allocated + unmatched quantity = total cancelled quantity, and what the
 -- cancellations allocated is exactly what the purchases record as cancelled.
+{{ config(enabled=var('cancellation_matching') == 'allocate') }}
 with
 
 cancelled as (

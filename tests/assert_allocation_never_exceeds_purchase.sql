@@ -1,4 +1,5 @@
 -- allocate mode: no purchase line gets more cancelled than it bought.
+{{ config(enabled=var('cancellation_matching') == 'allocate') }}
 select
     lines.source_row_number,
     lines.quantity,

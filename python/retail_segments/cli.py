@@ -96,10 +96,23 @@ def build(
         )
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    build_file = target.parent / f".{target.name}.build-{os.getpid()}"
+    lock = _lock_build(target)
+    if lock is None:
+        return _error(f"another `segments build` is writing {target}; wait until it ends")
+    try:
+        return _build_and_publish(project, target, started, matching, extra_vars)
+    finally:
+        lock.close()  # releases the lock
+
+
+def _build_and_publish(
+    project: Path, target: Path, started: float, matching: str | None, extra_vars: str | None
+) -> int:
+    # the same private path on every build: dbt then re-parses only what changed
+    build_file = target.parent / f".{target.name}.build"
     _remove_database(build_file)
     export_dir = Path(os.environ.get("SEGMENTS_EXPORT_DIR") or target.parent / "exports")
-    staged_exports = target.parent / f".exports.build-{os.getpid()}"
+    staged_exports = target.parent / f".{target.name}.exports.build"
     shutil.rmtree(staged_exports, ignore_errors=True)
     os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
     os.environ["SEGMENTS_DB"] = str(target)
@@ -147,6 +160,22 @@ def build(
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
+
+
+def _lock_build(target: Path):
+    """An open file holding an exclusive lock on building `target` (closing it releases
+    the lock); None when another build holds it."""
+    handle = open(target.parent / f".{target.name}.lock", "a")  # noqa: SIM115 - held on purpose
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, builds not guarded
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
 
 def _remove_database(path: Path) -> None:

@@ -30,6 +30,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from . import interests
 from . import settings as model_settings
@@ -104,11 +105,20 @@ def classifiers(random_state: int) -> dict:
             max_iter=40,
             learning_rate=0.15,
             max_depth=3,
+            # few bins: with class weights, each bin edge is a weighted percentile
+            max_bins=32,
             class_weight="balanced",
             early_stopping=False,
             random_state=random_state,
         ),
     }
+
+
+def _fit(model, x, y):
+    # tens of thousands of customers at most: starting OpenMP threads costs more than it
+    # saves (HistGradientBoosting bins each feature in a thread of its own)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.fit(x, y)
 
 
 # ------------------------------------------------------------------------------ features
@@ -321,7 +331,7 @@ def evaluate(
     for target in TARGETS:
         x_train, y_train, x_test, y_test = _split(study, target)
         for name, model in classifiers(settings.random_state).items():
-            model.fit(x_train, y_train)
+            _fit(model, x_train, y_train)
             rows.append(
                 {
                     "target": target,
@@ -343,7 +353,7 @@ def evaluate(
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=0.2, random_state=settings.random_state
     )
-    forest = classifiers(settings.random_state)["random_forest"].fit(x_train, y_train)
+    forest = _fit(classifiers(settings.random_state)["random_forest"], x_train, y_train)
     rows.append(
         {
             "target": "behavioural_segment",
@@ -383,7 +393,7 @@ def predict_newcomers(
             "model"
         ].iloc[0]
         x_train, y_train, _, _ = _split(study, target)
-        model = classifiers(settings.random_state)[best_name].fit(x_train, y_train)
+        model = _fit(classifiers(settings.random_state)[best_name], x_train, y_train)
         if len(x_new):
             probabilities = model.predict_proba(x_new)
             chosen = model.classes_[probabilities.argmax(axis=1)]

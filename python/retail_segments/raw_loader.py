@@ -57,6 +57,9 @@ COLUMNS = (
     Column("Country", ("country",), "VARCHAR", required=False),
 )
 
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+
 # Date layouts tried, in order, when a file stores dates as text (the UCI CSV export
 # writes `12/1/2010 8:26`, month first).
 TEXT_DATE_FORMATS = (
@@ -157,9 +160,11 @@ class RawInvoiceReader:
             raise RawInputError(f"{path.name}: the file is empty")
         try:
             if ext == ".parquet":
+                # the reader's own row index numbers lines in file order, in parallel
                 self.conn.execute(
-                    f"create view input as select *, row_number() over () as source_row_number "
-                    f"from read_parquet({_lit(str(path))})"
+                    f"create view input as select * exclude (file_row_number), "
+                    f"file_row_number + 1 as source_row_number "
+                    f"from read_parquet({_lit(str(path))}, file_row_number = true)"
                 )
             elif ext == ".csv":
                 self._register_csv(path)
@@ -240,7 +245,7 @@ class RawInvoiceReader:
             r[0] for r in self.conn.sql("describe input").fetchall() if r[0] != "source_row_number"
         ]
         self.mapping = _map_columns(found, self.path)
-        types = dict(
+        types = self.source_types = dict(
             self.conn.sql("select column_name, column_type from (describe input)").fetchall()
         )
         self.typed = {}
@@ -257,12 +262,21 @@ class RawInvoiceReader:
 
     def _typed(self, column: Column, source: str, source_type: str) -> str:
         ref = _q(source)
+        source_type = source_type.upper()
         if column.sql_type == "VARCHAR":
             return f"cast({ref} as varchar)"
         if column.sql_type == "TIMESTAMP":
-            if source_type.upper().startswith(("TIMESTAMP", "DATE")):
+            if source_type.startswith(("TIMESTAMP", "DATE")):
                 return f"cast({ref} as timestamp)"
             return self._text_date_expression(column, ref)
+        # a column stored as numbers (Parquet) types without a detour through text
+        if source_type in INTEGER_TYPES:
+            return f"cast({ref} as {column.sql_type})"
+        if source_type in FLOAT_TYPES or source_type.startswith("DECIMAL"):
+            if column.sql_type == "DOUBLE":
+                return f"cast({ref} as double)"
+            # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
+            return f"case when {ref} = trunc({ref}) then cast({ref} as bigint) end"
         if column.sql_type == "BIGINT":
             # "6" and "6.0" are both whole numbers; "6.5" or "six" are not
             return f"cast(try_cast(trim(cast({ref} as varchar)) as decimal(38, 6)) as bigint)"
@@ -296,10 +310,13 @@ class RawInvoiceReader:
         for column in COLUMNS:
             source = self.mapping.get(column.name)
             if source is not None and column.sql_type != "VARCHAR":
-                raw = f"nullif(trim(cast({_q(source)} as varchar)), '')"
-                conditions.append(
-                    (column, raw, f"{self.typed[column.name]} is null and {raw} is not null")
-                )
+                if self.source_types[source].upper() == "VARCHAR":
+                    raw = f"nullif(trim({_q(source)}), '')"
+                    present = f"{raw} is not null"
+                else:  # stored typed: only a value the cast turns to null is bad
+                    raw = f"cast({_q(source)} as varchar)"
+                    present = f"{_q(source)} is not null"
+                conditions.append((column, raw, f"{self.typed[column.name]} is null and {present}"))
         checks = "".join(
             f", count(*) filter (where {bad}), min(source_row_number) filter (where {bad}), "
             f"any_value({raw}) filter (where {bad})"

@@ -240,6 +240,25 @@ def test_bad_input_gets_one_clear_line_and_publishes_nothing(case, tmp_path):
     assert not db.exists()
 
 
+def test_parquet_with_fractional_quantities_is_refused(tmp_path):
+    # Parquet stores numbers typed: they are checked without a detour through text
+    raw = tmp_path / "typed.parquet"
+    duckdb.sql(
+        "select * from (values ('536365', '85123A', 'X', 6.0, timestamp '2010-12-01 08:26', "
+        "2.55, 17850.0, 'United Kingdom'), ('536366', '85123A', 'X', 6.5, "
+        "timestamp '2010-12-01 08:28', 2.55, 17850.0, 'United Kingdom')) as t(InvoiceNo, "
+        "StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country)"
+    ).write_parquet(str(raw))
+    db = tmp_path / "published.duckdb"
+    result = run_segments("build", "--raw", str(raw), "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: typed.parquet: column Quantity has 1 values that are not whole numbers, "
+        "e.g. '6.5' on line 2"
+    )
+    assert not db.exists()
+
+
 def test_plain_dbt_build_reports_bad_input_without_a_traceback(tmp_path):
     import os
     import subprocess

@@ -88,6 +88,22 @@ def test_rebuild_while_a_reader_holds_the_file(tmp_path):
     assert not list(tmp_path.glob(".*build*"))  # no private build left behind
 
 
+def test_a_second_build_of_the_same_warehouse_waits_its_turn(tmp_path):
+    from retail_segments import cli
+
+    db = tmp_path / "busy.duckdb"
+    held = cli._lock_build(db)  # as a running build holds it
+    try:
+        result = run_segments("build", "--db", str(db), cwd=tmp_path)
+    finally:
+        held.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: another `segments build` is writing {db}; wait until it ends"
+    )
+    assert not db.exists()
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -110,7 +126,12 @@ def test_failed_build_leaves_the_published_warehouse_untouched(synthetic_db, tmp
     assert _digest(db) == before
     assert (exports / "customer_segments.csv").read_text() == "previous export\n"
     assert query(db, "select count(*) from marts.customer_segments")[0][0] > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "segments.duckdb"]
+    # nothing of the failed build is left; the empty lock file stays for the next build
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".segments.duckdb.lock",
+        "exports",
+        "segments.duckdb",
+    ]
 
 
 def test_activation_exports_match_the_mart(synthetic_db):

@@ -8,6 +8,9 @@
 -- units sit at the heights between the height before it and after it; a unit is popped
 -- when the height later falls below it, so the quantity cancelled from a purchase is
 -- what lies above the lowest height reached after it.
+-- stored only in the mode in use; the other mode stays an unqueried view (its unit tests run)
+{{ config(materialized='table' if var('cancellation_matching') == 'allocate' else 'view') }}
+
 with
 
 lines as (

@@ -5,6 +5,9 @@
 --   none: the cancellation is unmatched.
 -- A purchase assigned by several cancellations keeps the last one (in file order): the
 -- notebook overwrites, it does not add.
+-- stored only in the mode in use; the other mode stays an unqueried view (its unit tests run)
+{{ config(materialized='table' if var('cancellation_matching') == 'reference' else 'view') }}
+
 with
 
 lines as (

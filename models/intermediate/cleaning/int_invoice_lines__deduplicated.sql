@@ -1,10 +1,17 @@
 -- Cleaning rule 2: exact duplicate lines (every raw column equal) are export artefacts;
 -- keep the first occurrence, so a line keeps its first position in the file.
-select *
+-- A hash aggregate over the columns: no sort of the whole file. (is_cancellation follows
+-- from invoice_no and quantity, so grouping by it too changes no group.)
+select
+    min(source_row_number) as source_row_number,
+    invoice_no,
+    stock_code,
+    description,
+    quantity,
+    invoiced_at,
+    unit_price,
+    customer_id,
+    country,
+    is_cancellation
 from {{ ref('int_invoice_lines__with_customer') }}
-qualify row_number() over (
-    partition by
-        invoice_no, stock_code, description, quantity,
-        invoiced_at, unit_price, customer_id, country
-    order by source_row_number
-) = 1
+group by all

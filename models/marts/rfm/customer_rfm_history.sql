@@ -107,7 +107,4 @@ select
     rules.segment as rfm_segment
 from scored
 inner join {{ ref('rfm_segment_rules') }} as rules
-    on
-        scored.r_score between rules.r_min and rules.r_max
-        and scored.f_score between rules.f_min and rules.f_max
-        and scored.m_score between rules.m_min and rules.m_max
+    on {{ rfm_segment_rule_matches('scored', 'rules') }}

@@ -42,9 +42,6 @@ select
     actions.recommended_action
 from scored
 inner join {{ ref('rfm_segment_rules') }} as rules
-    on
-        scored.r_score between rules.r_min and rules.r_max
-        and scored.f_score between rules.f_min and rules.f_max
-        and scored.m_score between rules.m_min and rules.m_max
+    on {{ rfm_segment_rule_matches('scored', 'rules') }}
 inner join {{ ref('rfm_segment_actions') }} as actions
     on rules.segment = actions.segment
