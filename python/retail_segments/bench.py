@@ -186,6 +186,7 @@ PYTHON_MODELS = (
     "int_product_category_candidates",
     "int_product_categories",
     "int_customer_interest_segments",
+    "int_prediction_study",
     "int_prediction_evaluation",
     "int_new_customer_predictions",
 )

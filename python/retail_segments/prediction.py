@@ -293,6 +293,74 @@ def prepare_study(
     )
 
 
+STUDY_COLUMNS = {
+    "customer_id": "object",
+    "prediction_role": "object",
+    "first_purchase_at": "datetime64[us]",
+    "cutoff_date": "datetime64[us]",
+    "window_days": "int64",
+    "behavioural_segment": "Int64",
+    "behavioural_segment_name": "object",
+    "interest_segment": "Int64",
+    "interest_segment_name": "object",
+}
+FEATURE_PREFIX = "feature__"
+
+
+def study_table(study: Study | None) -> pd.DataFrame:
+    """The study as one table (int_prediction_study): a row per customer with its role,
+    labels and first-invoice features, so the labels are made (and the interest model is
+    fitted) once, and the evaluation and the newcomers' predictions read them."""
+    if study is None:
+        return _empty(STUDY_COLUMNS)
+    ids = study.customers["customer_id"]
+    table = pd.DataFrame(
+        {
+            "customer_id": ids.to_numpy(),
+            "prediction_role": study.customers["prediction_role"].to_numpy(),
+            "first_purchase_at": study.customers["first_purchase_at"].to_numpy(),
+            "cutoff_date": pd.to_datetime(study.cutoff_date),
+            "window_days": study.window_days,
+        }
+    )
+    for target in TARGETS:
+        labels = study.labels[target].reindex(ids).astype("Int64").to_numpy()
+        table[target] = labels
+        table[f"{target}_name"] = [
+            None if pd.isna(label) else study.names[target][int(label)] for label in labels
+        ]
+    features = study.features.loc[ids].add_prefix(FEATURE_PREFIX).reset_index(drop=True)
+    return pd.concat([table, features], axis=1)
+
+
+def study_from_table(table: pd.DataFrame) -> Study | None:
+    """The Study written by study_table, in the same customer order (None when empty)."""
+    if table.empty:
+        return None
+    table = table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    feature_columns = [c for c in table.columns if c.startswith(FEATURE_PREFIX)]
+    features = table[feature_columns].set_axis(
+        [c.removeprefix(FEATURE_PREFIX) for c in feature_columns], axis=1
+    )
+    features.index = pd.Index(table["customer_id"])
+    labelled = table[table["prediction_role"].isin(["train", "test"])]
+    labels, names = {}, {}
+    for target in TARGETS:
+        labels[target] = pd.Series(
+            labelled[target].astype(int).to_numpy(), index=labelled["customer_id"]
+        )
+        pairs = labelled[[target, f"{target}_name"]].drop_duplicates()
+        names[target] = {int(i): name for i, name in pairs.itertuples(index=False)}
+    return Study(
+        table[["customer_id", "prediction_role", "first_purchase_at"]],
+        features,
+        labels,
+        names,
+        table["cutoff_date"].iloc[0],
+        int(table["window_days"].iloc[0]),
+    )
+
+
 def _split(study: Study, target: str):
     roles = study.customers.set_index("customer_id")["prediction_role"]
     labels = study.labels[target]

@@ -55,6 +55,19 @@ def test_train_and_test_customers_are_disjoint_and_split_by_the_cutoff(synthetic
     assert newcomers == by_role["newcomer"][1] > 0
 
 
+def test_study_table_round_trips_and_labels_only_train_and_test(synthetic_db):
+    table = _frame(synthetic_db, "select * from intermediate.int_prediction_study")
+    labelled = table.prediction_role.isin(["train", "test"])
+    for target in prediction.TARGETS:
+        assert table.loc[labelled, target].notna().all()
+        assert table.loc[~labelled, target].isna().all()
+    assert any(c.startswith(prediction.FEATURE_PREFIX) for c in table.columns)
+    # what the evaluation and the predictions read back is what was written
+    again = prediction.study_table(prediction.study_from_table(table))
+    expected = table.sort_values("customer_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(again, expected, check_dtype=False)
+
+
 def _frame(db, sql):
     import duckdb
 

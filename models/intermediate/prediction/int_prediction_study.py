@@ -1,0 +1,20 @@
+"""The new-customer prediction study: a row per customer with its role (train, test,
+newcomer, excluded), its labels (segments over the label window, from models fitted
+before the cut-off) and its first-invoice features. Built once; the evaluation and the
+newcomers' predictions read it. Logic: retail_segments.prediction."""
+
+from retail_segments import prediction
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    settings = prediction.PredictionSettings.from_meta(dbt.config.meta_get)
+    study = prediction.prepare_study(
+        customers=dbt.ref("int_prediction_customers").df(),
+        spend=dbt.ref("int_prediction_category_spend").df(),
+        interest_spend=dbt.ref("int_customer_category_spend").df(),
+        baskets=dbt.ref("int_customer_baskets").df(),
+        categories=dbt.ref("int_product_categories").project("category_id, category_label").df(),
+        settings=settings,
+    )
+    return prediction.study_table(study)
