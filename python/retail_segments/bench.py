@@ -223,6 +223,8 @@ def summary(results: Path) -> str:
     rows = []
     for path in sorted(results.glob("*.json")):
         r = json.loads(path.read_text())
+        if "build_wall_seconds" not in r:  # e.g. the clustering-only benchmark
+            continue
         rows.append(
             f"| [{r['name']}]({r['name']}.md) | {r['lines']:,} | {r['customers']:,} | "
             f"{r['build_wall_seconds']} | {r['peak_memory_gib']} | {r['floor_seconds']} | "

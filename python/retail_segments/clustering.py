@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -53,6 +54,9 @@ class ClusteringSettings:
     silhouette_tolerance: float = 0.01  # "close": prefer fewer clusters within this
     tsne_sample: int = 1_000
     random_state: int = 42
+    # candidates are evaluated in this many worker processes (each is seeded, so the
+    # result does not depend on it); 1 evaluates them in the model's own process
+    n_jobs: int = 2
 
     @classmethod
     def from_meta(cls, meta_get) -> ClusteringSettings:
@@ -146,12 +150,16 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     stability = StabilityPlan(data[_sample(len(data), settings.stability_sample, rng)], settings)
     ward_tree = WardTree(data[ward_index])
 
-    rows = []
-    for k in range(settings.k_min, settings.k_max + 1):
-        if k >= len(data):
-            break
-        for algorithm in ALGORITHMS:
-            rows.append(_evaluate(algorithm, k, data, ward_index, ward_tree, stability, settings))
+    candidates = [
+        (algorithm, k)
+        for k in range(settings.k_min, min(settings.k_max, len(data) - 1) + 1)
+        for algorithm in ALGORITHMS
+    ]
+    # the fits are many small numpy steps that hold the GIL: processes, not threads
+    rows = Parallel(n_jobs=settings.n_jobs, backend="loky")(
+        delayed(_evaluate)(algorithm, k, data, ward_index, ward_tree, stability, settings)
+        for algorithm, k in candidates
+    )
     selection = pd.DataFrame(rows)
     selection["is_chosen"] = choose(selection, settings)
     return selection

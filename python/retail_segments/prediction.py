@@ -324,11 +324,10 @@ def study_table(study: Study | None) -> pd.DataFrame:
         }
     )
     for target in TARGETS:
-        labels = study.labels[target].reindex(ids).astype("Int64").to_numpy()
+        labels = study.labels[target].reindex(ids).astype("Int64").reset_index(drop=True)
         table[target] = labels
-        table[f"{target}_name"] = [
-            None if pd.isna(label) else study.names[target][int(label)] for label in labels
-        ]
+        names = labels.map(study.names[target]).astype(object)
+        table[f"{target}_name"] = names.where(names.notna(), None)
     features = study.features.loc[ids].add_prefix(FEATURE_PREFIX).reset_index(drop=True)
     return pd.concat([table, features], axis=1)
 

@@ -276,7 +276,7 @@ class RawInvoiceReader:
             if column.sql_type == "DOUBLE":
                 return f"cast({ref} as double)"
             # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
-            return f"case when {ref} = trunc({ref}) then cast({ref} as bigint) end"
+            return f"case when {ref} = trunc({ref}) then try_cast({ref} as bigint) end"
         if column.sql_type == "BIGINT":
             # "6" and "6.0" are both whole numbers; "6.5" or "six" are not
             return f"cast(try_cast(trim(cast({ref} as varchar)) as decimal(38, 6)) as bigint)"
