@@ -91,7 +91,8 @@ def commit(project: Path) -> str:
         ["git", "rev-parse", "--short", "HEAD"], cwd=project, capture_output=True, text=True
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        # results written by earlier benchmark runs are not code
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
         cwd=project,
         capture_output=True,
         text=True,
