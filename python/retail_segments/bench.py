@@ -5,6 +5,8 @@
 For the input it times:
 - the one-pass floor: one DuckDB query that reads the raw file and computes, per
   customer, the number of invoices, revenue and last purchase;
+- the copy floor: the whole file copied into a table of an on-disk DuckDB file, the least
+  that loading it as a dbt source costs;
 - the full `segments build` (dbt seeds, models and tests, then publish), its wall time and
   the peak memory (max RSS) of the build process;
 - every model's time, from dbt's run_results.json;
@@ -30,6 +32,8 @@ import duckdb
 
 from .cli import project_dir
 
+# loads the raw file (the source plugin runs when this model first reads the source)
+STAGING_MODEL = "stg_online_retail__invoice_lines"
 # the SQL models that clean the lines and compute RFM: compared with the one-pass floor
 CLEANING_AND_RFM = (
     "stg_online_retail__invoice_lines",
@@ -65,6 +69,21 @@ def floor_seconds(raw: Path, threads: int) -> tuple[float, int]:
         f"where {customer} is not null group by {customer})"
     ).fetchall()[0][0]
     return time.perf_counter() - started, customers
+
+
+def copy_floor_seconds(raw: Path, threads: int, folder: Path) -> float:
+    """Copy the whole file, every column, into a table of an on-disk DuckDB file: what
+    loading the raw file as a dbt source costs at the least, before any cleaning."""
+    reader = {".parquet": "read_parquet", ".csv": "read_csv"}[raw.suffix.lower()]
+    con = duckdb.connect(str(folder / "copy_floor.duckdb"))
+    con.execute(f"set threads = {threads}")
+    con.execute("set preserve_insertion_order = false")
+    started = time.perf_counter()
+    con.execute(f"create table raw_lines as select * from {reader}('{raw}')")
+    con.execute("checkpoint")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
 
 
 def machine() -> dict:
@@ -105,6 +124,9 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
     threads = int(os.environ.get("SEGMENTS_THREADS", "2"))
     floor, customers = floor_seconds(raw, threads)
     print(f"floor: {floor:.2f}s ({customers:,} customers)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="segments-bench-copy-") as folder:
+        copy_floor = copy_floor_seconds(raw, threads, Path(folder))
+    print(f"copy floor: {copy_floor:.2f}s", flush=True)
     lines = duckdb.sql(f"select count(*) from '{raw}'").fetchall()[0][0]
     with tempfile.TemporaryDirectory(prefix="segments-bench-") as folder:
         db = Path(folder) / "segments.duckdb"
@@ -165,6 +187,10 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
         "floor_seconds": round(floor, 3),
         "cleaning_and_rfm_seconds": round(cleaning, 2),
         "cleaning_and_rfm_to_floor": round(cleaning / floor, 1) if floor else None,
+        "copy_floor_seconds": round(copy_floor, 3),
+        "staging_seconds": round(
+            sum(m["seconds"] for m in models if m["node"] == STAGING_MODEL), 2
+        ),
         "python_models_seconds": round(python_models, 1),
         "tests_seconds": round(tests, 1),
         "models": models,
@@ -208,6 +234,9 @@ def markdown(result: dict) -> str:
         f"{', '.join(f'{w} s' for w in result.get('build_runs_wall_seconds', []))} |\n"
         f"| peak memory of the build process | {result['peak_memory_gib']} GiB |\n"
         f"| one-pass floor | {result['floor_seconds']} s |\n"
+        f"| copy floor: the file copied into a DuckDB table, no cleaning | "
+        f"{result.get('copy_floor_seconds')} s |\n"
+        f"| loading the source (staging model) | {result.get('staging_seconds')} s |\n"
         f"| SQL cleaning + RFM models | {result['cleaning_and_rfm_seconds']} s "
         f"({result['cleaning_and_rfm_to_floor']}x the floor) |\n"
         f"| Python models | {result['python_models_seconds']} s |\n"
@@ -229,6 +258,7 @@ def summary(results: Path) -> str:
         rows.append(
             f"| [{r['name']}]({r['name']}.md) | {r['lines']:,} | {r['customers']:,} | "
             f"{r['build_wall_seconds']} | {r['peak_memory_gib']} | {r['floor_seconds']} | "
+            f"{r.get('copy_floor_seconds', '')} | "
             f"{r['cleaning_and_rfm_seconds']} | {r['cleaning_and_rfm_to_floor']} | "
             f"{r['python_models_seconds']} | {r['commit']} | {r['machine']['cores']} cores, "
             f"{r['machine']['memory_gib']} GiB |\n"
@@ -237,9 +267,10 @@ def summary(results: Path) -> str:
         "# Benchmark results\n\nWritten by `python -m retail_segments.bench` "
         "(see bench/README.md); "
         "one row per input. Times in seconds, memory in GiB.\n\n"
-        "| input | lines | customers | full build | peak memory | floor | cleaning + RFM | "
-        "ratio to floor | Python models | commit | machine |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + "".join(rows)
+        "| input | lines | customers | full build | peak memory | floor | copy floor | "
+        "cleaning + RFM | ratio to floor | Python models | commit | machine |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        + "".join(rows)
     )
 
 
