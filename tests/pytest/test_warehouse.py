@@ -88,7 +88,7 @@ def test_rebuild_while_a_reader_holds_the_file(tmp_path):
     assert not list(tmp_path.glob(".*build*"))  # no private build left behind
 
 
-def test_a_second_build_of_the_same_warehouse_waits_its_turn(tmp_path):
+def test_a_second_build_of_the_same_warehouse_is_refused_while_one_runs(tmp_path):
     from retail_segments import cli
 
     db = tmp_path / "busy.duckdb"
