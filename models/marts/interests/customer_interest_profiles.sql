@@ -9,10 +9,7 @@ spend as (
 
 labels as (
 
-    select distinct
-        category_id,
-        category_label
-    from {{ ref('int_product_categories') }}
+    select * from {{ ref('int_product_category_labels') }}
 
 )
 
