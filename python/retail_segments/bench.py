@@ -36,7 +36,7 @@ from .cli import project_dir
 STAGING_MODEL = "stg_online_retail__invoice_lines"
 # the SQL models that clean the lines and compute RFM: compared with the one-pass floor
 CLEANING_AND_RFM = (
-    "stg_online_retail__invoice_lines",
+    STAGING_MODEL,
     "int_invoice_lines__with_customer",
     "int_invoice_lines__deduplicated",
     "int_cancellations__allocated",

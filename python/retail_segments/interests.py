@@ -257,13 +257,10 @@ def interest_segmentation(
     spend: pd.DataFrame, baskets: pd.DataFrame, categories: pd.DataFrame, settings: InterestSettings
 ):
     """Fit the interest model (before the cut-off) and name its segments from every
-    customer's whole history. Returns the segmentation and the customers' shares."""
-    category_ids = sorted(categories["category_id"].unique().tolist())
-    labels_by_id = (
-        categories.drop_duplicates("category_id")
-        .set_index("category_id")["category_label"]
-        .to_dict()
-    )
+    customer's whole history. `categories`: one row per category (int_product_category_labels).
+    Returns the segmentation and the customers' shares."""
+    category_ids = sorted(categories["category_id"].tolist())
+    labels_by_id = categories.set_index("category_id")["category_label"].to_dict()
     model = fit_interest_model(spend, baskets, category_ids, settings)
     baskets = baskets.sort_values("customer_id", kind="stable").reset_index(drop=True)
     customers = pd.Index(baskets["customer_id"])

@@ -265,7 +265,7 @@ def prepare_study(
         )
         return None
     window_days = int(customers["window_days"].iloc[0])
-    category_ids = sorted(categories["category_id"].unique().tolist())
+    category_ids = sorted(categories["category_id"].tolist())
     countries = train["country"].value_counts().index[: settings.max_countries].tolist()
     features = first_invoice_features(customers, spend, category_ids, countries)
 

@@ -11,5 +11,5 @@ def model(dbt, session):
     settings = interests.InterestSettings()
     spend = dbt.ref("int_customer_category_spend").df()
     baskets = dbt.ref("int_customer_baskets").df()
-    categories = dbt.ref("int_product_categories").project("category_id, category_label").df()
+    categories = dbt.ref("int_product_category_labels").df()
     return interests.assign_interest_segments(spend, baskets, categories, settings)

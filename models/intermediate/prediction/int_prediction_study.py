@@ -14,7 +14,7 @@ def model(dbt, session):
         spend=dbt.ref("int_prediction_category_spend").df(),
         interest_spend=dbt.ref("int_customer_category_spend").df(),
         baskets=dbt.ref("int_customer_baskets").df(),
-        categories=dbt.ref("int_product_categories").project("category_id, category_label").df(),
+        categories=dbt.ref("int_product_category_labels").df(),
         settings=settings,
     )
     return prediction.study_table(study)
