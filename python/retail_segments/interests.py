@@ -1,9 +1,10 @@
-"""Product categories from descriptions, and customer interest segments from what
-customers buy. Called by the dbt Python models in models/intermediate/interests/.
+"""Product categories from what is bought together and what the description says, and
+customer interest segments from what customers buy. Called by the dbt Python models in
+models/intermediate/interests/.
 
 Honest by construction for the new-customer prediction: every model here is fitted only on
-data before the prediction cut-off (the SQL inputs carry pre-cut-off columns for fitting),
-then applied to everything.
+data before the prediction cut-off (the SQL inputs carry pre-cut-off columns and rows for
+fitting), then applied to everything.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.linalg import eigsh
 from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.neighbors import kneighbors_graph
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from . import settings as model_settings
 from .clustering import _sample  # the same seeded bounded sampling
@@ -23,11 +30,22 @@ from .clustering import _sample  # the same seeded bounded sampling
 
 @dataclass(frozen=True)
 class CategorySettings:
-    k_min: int = 6
-    k_max: int = 20
-    k_step: int = 2
+    k_min: int = 8
+    k_max: int = 28
+    k_step: int = 4
+    # the written selection rule (product_category_selection, README)
     min_category_products: int = 15
-    silhouette_tolerance: float = 0.005
+    max_category_product_share: float = 0.15
+    max_category_revenue_share: float = 0.25
+    min_seed_agreement: float = 0.7
+    lift_tolerance: float = 0.05
+    # products bought by fewer customers before the cut-off get their category from text
+    min_product_customers: int = 3
+    copurchase_dims: int = 32
+    text_dims: int = 100
+    text_weight: float = 1.0
+    graph_neighbours: int = 30
+    kmeans_init: int = 10
     silhouette_sample: int = 2_000
     label_terms: int = 3
     random_state: int = 42
@@ -42,12 +60,12 @@ def normalise_description(text: str | None) -> str:
     return re.sub(r"[^a-z]+", " ", (text or "").lower()).strip()
 
 
-def vectoriser(stopwords: list[str]) -> TfidfVectorizer:
+def vectoriser(stopwords: list[str], min_df: int = 2) -> TfidfVectorizer:
     return TfidfVectorizer(
         preprocessor=normalise_description,
         token_pattern=r"(?u)\b[a-z]{2,}\b",  # whole words of two or more letters
         stop_words=sorted(set(stopwords)),
-        min_df=2,
+        min_df=min_df,
         sublinear_tf=True,
     )
 
@@ -58,75 +76,381 @@ def _fit_products(catalogue: pd.DataFrame) -> pd.DataFrame:
     return fit.sort_values("stock_code", kind="stable").reset_index(drop=True)
 
 
+def _svd(matrix, dims: int, seed: int) -> np.ndarray | None:
+    """Row-normalised truncated SVD (LSA). ARPACK, not the randomised solver: it converges
+    to the same subspace whatever the seed, so categories do not depend on luck."""
+    dims = min(dims, matrix.shape[0] - 1, matrix.shape[1] - 1)
+    if dims < 1:
+        return None
+    svd = TruncatedSVD(dims, algorithm="arpack", random_state=seed)
+    return normalize(svd.fit_transform(matrix))
+
+
+@dataclass
+class TextSpace:
+    """LSA of the descriptions, fitted on the pre-cut-off products; maps any description."""
+
+    vectors: TfidfVectorizer | None
+    svd: TruncatedSVD | None
+
+    @classmethod
+    def fit(cls, descriptions: pd.Series, stopwords: list[str], settings: CategorySettings):
+        for min_df in (2, 1):  # tiny catalogues: keep words that occur once
+            try:
+                vectors = vectoriser(stopwords, min_df)
+                matrix = vectors.fit_transform(descriptions)
+                break
+            except ValueError:  # no word at all
+                vectors = None
+        if vectors is None:
+            return cls(None, None)
+        dims = min(settings.text_dims, matrix.shape[0] - 1, matrix.shape[1] - 1)
+        if dims < 1:
+            return cls(vectors, None)
+        svd = TruncatedSVD(dims, algorithm="arpack", random_state=settings.random_state)
+        svd.fit(matrix)
+        return cls(vectors, svd)
+
+    def transform(self, descriptions: pd.Series) -> np.ndarray:
+        if self.vectors is None:
+            return np.zeros((len(descriptions), 1))
+        matrix = self.vectors.transform(descriptions)
+        return normalize(self.svd.transform(matrix) if self.svd is not None else matrix.toarray())
+
+    def term_matrix(self, descriptions: pd.Series):
+        """Binary product x term matrix (for labels)."""
+        if self.vectors is None:
+            return sp.csr_matrix((len(descriptions), 0)), np.array([], dtype=object)
+        matrix = (self.vectors.transform(descriptions) > 0).astype(np.float64)
+        return sp.csr_matrix(matrix), np.array(self.vectors.get_feature_names_out())
+
+
+def _incidence(codes: np.ndarray, keys: pd.Series, n_products: int):
+    """Sparse product x key (invoice or customer) 0/1 matrix, TF-IDF weighted so that
+    baskets with many products count less than small ones."""
+    key_index, _ = pd.factorize(keys)
+    matrix = sp.csr_matrix(
+        (np.ones(len(codes)), (codes, key_index)), shape=(n_products, key_index.max() + 1)
+    )
+    matrix.data[:] = 1.0
+    return TfidfTransformer().fit_transform(matrix)
+
+
+def _spectral_embedding(space: np.ndarray, neighbours: int, dims: int, seed: int) -> np.ndarray:
+    """Leading eigenvectors of the normalised affinity of a sparse, symmetric k-nearest-
+    neighbour graph (cosine): products bought with the same products end up together.
+    Sparse throughout: n x neighbours edges, never n x n."""
+    n = space.shape[0]
+    neighbours = max(1, min(neighbours, n - 1))
+    dims = max(1, min(dims, n - 1))
+    distances = kneighbors_graph(space, neighbours, metric="cosine", include_self=False)
+    affinity = distances.copy()
+    affinity.data = np.clip(1.0 - distances.data / 2.0, 1e-6, None)  # cosine similarity in (0,1]
+    affinity = (0.5 * (affinity + affinity.T)).tocsr()
+    inverse_root_degree = 1.0 / np.sqrt(np.asarray(affinity.sum(axis=1)).ravel())
+    scaling = sp.diags(inverse_root_degree)
+    normalised = scaling @ affinity @ scaling
+    if n <= 600:
+        values, vectors = np.linalg.eigh(normalised.toarray())
+    else:
+        start = np.random.default_rng(seed).uniform(-1, 1, n)
+        values, vectors = eigsh(normalised, k=dims, which="LA", v0=start, tol=1e-6)
+    order = np.argsort(-values, kind="stable")[:dims]
+    return vectors[:, order] * inverse_root_degree[:, None]
+
+
+@dataclass
+class ProductSpace:
+    """Where products are clustered: for products with enough purchase history, their
+    co-purchase vectors (invoices and customers, LSA of the incidence matrices) beside
+    their description vectors, turned into a spectral embedding of the nearest-neighbour
+    graph; every product also has description vectors (text), which place the products
+    with too little history."""
+
+    products: pd.DataFrame  # the pre-cut-off products, by stock code
+    text: TextSpace
+    text_vectors: np.ndarray  # one row per product
+    has_history: np.ndarray  # bool per product
+    embedding: np.ndarray  # one row per product with history
+
+
+def product_space(
+    catalogue: pd.DataFrame,
+    purchases: pd.DataFrame,
+    stopwords: list[str],
+    settings: CategorySettings,
+    seed: int,
+) -> ProductSpace:
+    """`purchases`: distinct (stock_code, invoice_no, customer_id, is_before_cutoff) of the
+    kept sales lines; only rows before the cut-off are used."""
+    products = _fit_products(catalogue)
+    text = TextSpace.fit(products["fit_description"], stopwords, settings)
+    text_vectors = text.transform(products["fit_description"])
+    before = purchases[purchases["is_before_cutoff"].astype(bool)]
+    index = pd.Index(products["stock_code"])
+    codes = index.get_indexer(before["stock_code"])
+    before, codes = before[codes >= 0], codes[codes >= 0]
+    buyer_pairs = pd.DataFrame({"product": codes, "customer": before["customer_id"].to_numpy()})
+    buyers = np.bincount(buyer_pairs.drop_duplicates()["product"], minlength=len(products))
+    has_history = buyers >= settings.min_product_customers
+    embedding = np.zeros((int(has_history.sum()), 0))
+    if has_history.sum() >= 3:
+        keep = has_history[codes]
+        remap = np.cumsum(has_history) - 1
+        rows, n = remap[codes[keep]], int(has_history.sum())
+        blocks = [
+            _svd(_incidence(rows, before["invoice_no"][keep], n), settings.copurchase_dims, seed),
+            _svd(_incidence(rows, before["customer_id"][keep], n), settings.copurchase_dims, seed),
+        ]
+        blocks = [b for b in blocks if b is not None]
+        blocks.append(settings.text_weight * text_vectors[has_history])
+        combined = normalize(np.hstack(blocks))
+        embedding = _spectral_embedding(combined, settings.graph_neighbours, settings.k_max, seed)
+    return ProductSpace(products, text, text_vectors, has_history, embedding)
+
+
+def _nearest_by_text(space: ProductSpace, labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Each row of `vectors` (description vectors) to the category whose products'
+    descriptions it is closest to (cosine to the category's mean vector)."""
+    k = int(labels.max()) + 1
+    centroids = np.zeros((k, space.text_vectors.shape[1]))
+    np.add.at(centroids, labels, space.text_vectors[space.has_history])
+    return (vectors @ normalize(centroids).T).argmax(axis=1)
+
+
+def cluster_products(space: ProductSpace, k: int, settings: CategorySettings, seed: int):
+    """Category (0..k-1) of every pre-cut-off product: KMeans on the first k spectral
+    coordinates (row-normalised) for products with history, nearest category by
+    description for the rest. Also returns the clustered points, for the silhouette."""
+    n = len(space.products)
+    if k <= 1 or space.embedding.shape[0] < max(k, 3):
+        return np.zeros(n, dtype=int), None
+    points = normalize(space.embedding[:, :k])
+    model = KMeans(n_clusters=k, n_init=settings.kmeans_init, random_state=seed).fit(points)
+    labels = np.empty(n, dtype=int)
+    labels[space.has_history] = model.labels_
+    rest = ~space.has_history
+    if rest.any():
+        labels[rest] = _nearest_by_text(space, model.labels_, space.text_vectors[rest])
+    return labels, (points, model.labels_)
+
+
+def basket_lift(invoices: np.ndarray, categories: np.ndarray) -> float:
+    """Over each invoice's distinct products (one (invoice, category) entry per product):
+    the share of pairs of different products on one invoice that share a category, over
+    the share expected by chance, sum of s_c^2 (s_c: category c's share of the entries).
+    1.0 = categories unrelated to baskets."""
+    if len(invoices) == 0:
+        return float("nan")
+    k = int(categories.max()) + 1
+    _, per_invoice_category = np.unique(invoices * k + categories, return_counts=True)
+    _, per_invoice = np.unique(invoices, return_counts=True)
+    pairs = (per_invoice * (per_invoice - 1) / 2).sum()
+    if pairs == 0:
+        return float("nan")
+    same = (per_invoice_category * (per_invoice_category - 1) / 2).sum()
+    shares = np.bincount(categories, minlength=k) / len(categories)
+    return float(same / pairs / (shares**2).sum())
+
+
+def _basket_entries(space: ProductSpace, purchases: pd.DataFrame):
+    """(invoice index, product index) of the distinct pre-cut-off basket entries."""
+    before = purchases[purchases["is_before_cutoff"].astype(bool)]
+    codes = pd.Index(space.products["stock_code"]).get_indexer(before["stock_code"])
+    keep = codes >= 0
+    entries = pd.DataFrame({"invoice": before["invoice_no"][keep], "product": codes[keep]})
+    entries = entries.drop_duplicates()
+    return pd.factorize(entries["invoice"])[0].astype(np.int64), entries["product"].to_numpy()
+
+
 def category_candidates(
-    catalogue: pd.DataFrame, stopwords: list[str], settings: CategorySettings
+    catalogue: pd.DataFrame,
+    purchases: pd.DataFrame,
+    stopwords: list[str],
+    settings: CategorySettings,
 ) -> pd.DataFrame:
-    """One row per candidate number of categories, with the chosen one flagged. Rule:
-    eligible when the smallest category has at least min_category_products products; the
-    best cosine silhouette wins, preferring fewer categories within silhouette_tolerance."""
-    fit = _fit_products(catalogue)
-    matrix = vectoriser(stopwords).fit_transform(fit["fit_description"])
+    """One row per candidate number of categories with its figures, the chosen one flagged.
+    The rule (also in the model's YAML and the README): a candidate is eligible when its
+    smallest category has at least min_category_products products, its largest holds at most
+    max_category_product_share of the products and max_category_revenue_share of the revenue,
+    and two seeds agree (adjusted Rand index >= min_seed_agreement); among the eligible, the
+    best basket lift wins, preferring fewer categories within lift_tolerance of it."""
+    with threadpool_limits(limits=1):  # small dense algebra: threads only contend
+        return _category_candidates(catalogue, purchases, stopwords, settings)
+
+
+def _category_candidates(catalogue, purchases, stopwords, settings) -> pd.DataFrame:
+    seeds = (settings.random_state, settings.random_state + 1)
+    spaces = [product_space(catalogue, purchases, stopwords, settings, s) for s in seeds]
+    first = spaces[0]
+    invoices, entry_products = _basket_entries(first, purchases)
+    revenue = first.products["revenue_before_cutoff"].fillna(0).clip(lower=0).to_numpy(float)
+    n = len(first.products)
     rng = np.random.default_rng(settings.random_state)
-    sample = _sample(matrix.shape[0], settings.silhouette_sample, rng)
     rows = []
     for k in range(settings.k_min, settings.k_max + 1, settings.k_step):
-        if k >= matrix.shape[0]:
+        if first.embedding.shape[0] < 2 * k:
             break
-        model = KMeans(n_clusters=k, n_init=2, random_state=settings.random_state).fit(matrix)
-        sizes = np.bincount(model.labels_, minlength=k)
+        labels, (points, point_labels) = cluster_products(first, k, settings, seeds[0])
+        other, _ = cluster_products(spaces[1], k, settings, seeds[1])
+        sizes = np.bincount(labels, minlength=k)
+        revenue_shares = np.bincount(labels, weights=revenue, minlength=k) / max(
+            revenue.sum(), 1e-12
+        )
+        sample = _sample(len(points), settings.silhouette_sample, rng)
+        silhouette = (
+            float(silhouette_score(points[sample], point_labels[sample]))
+            if len(np.unique(point_labels[sample])) > 1
+            else float("nan")
+        )
         rows.append(
             {
                 "n_categories": k,
-                "silhouette": float(
-                    silhouette_score(matrix[sample], model.labels_[sample], metric="cosine")
-                ),
-                "smallest_category_products": int(sizes.min()),
+                "basket_lift": basket_lift(invoices, labels[entry_products]),
                 "largest_category_products": int(sizes.max()),
-                "inertia": float(model.inertia_),
-                "fit_products": int(matrix.shape[0]),
+                "largest_category_product_share": float(sizes.max() / n),
+                "largest_category_revenue_share": float(revenue_shares.max()),
+                "smallest_category_products": int(sizes.min()),
+                "smallest_category_revenue_share": float(revenue_shares.min()),
+                "silhouette": silhouette,
+                "seed_agreement_ari": float(adjusted_rand_score(labels, other)),
+            }
+        )
+    if not rows:  # too few products with purchase history to split: one category
+        rows.append(
+            {
+                "n_categories": 1,
+                "basket_lift": 1.0 if len(invoices) else float("nan"),
+                "largest_category_products": n,
+                "largest_category_product_share": 1.0,
+                "largest_category_revenue_share": 1.0,
+                "smallest_category_products": n,
+                "smallest_category_revenue_share": 1.0,
+                "silhouette": float("nan"),
+                "seed_agreement_ari": 1.0,
             }
         )
     table = pd.DataFrame(rows)
-    eligible = table[table["smallest_category_products"] >= settings.min_category_products]
-    if eligible.empty:
-        eligible = table
-    best = eligible["silhouette"].max()
-    close = eligible[eligible["silhouette"] >= best - settings.silhouette_tolerance]
-    table["is_chosen"] = table.index == close.sort_values("n_categories").index[0]
-    return table
+    table["fit_products"] = n
+    table["products_with_history"] = int(first.has_history.sum())
+    return _choose_categories(table, settings)
+
+
+def _choose_categories(table: pd.DataFrame, settings: CategorySettings) -> pd.DataFrame:
+    checks = {
+        "smallest category too small": table["smallest_category_products"]
+        < settings.min_category_products,
+        "largest category too many products": table["largest_category_product_share"]
+        > settings.max_category_product_share,
+        "largest category too much revenue": table["largest_category_revenue_share"]
+        > settings.max_category_revenue_share,
+        "seeds disagree": table["seed_agreement_ari"] < settings.min_seed_agreement,
+    }
+    failed = pd.DataFrame(checks)
+    table["failed_checks"] = failed.sum(axis=1)
+    table["is_eligible"] = table["failed_checks"] == 0
+    # no candidate passes every check (small or odd data): those failing fewest compete
+    pool = table[table["failed_checks"] == table["failed_checks"].min()]
+    lift = pool["basket_lift"].fillna(0)
+    close = pool[lift >= lift.max() - settings.lift_tolerance]
+    chosen = close.sort_values("n_categories", kind="stable").index[0]
+    table["is_chosen"] = table.index == chosen
+    reasons = []
+    for i, row in table.iterrows():
+        failing = [name for name, hit in failed.loc[i].items() if hit]
+        if row["is_chosen"]:
+            reasons.append(
+                "chosen: best basket lift among the eligible, fewest categories within "
+                f"{settings.lift_tolerance}"
+                if row["is_eligible"]
+                else "chosen although not every check passes (none does): " + "; ".join(failing)
+            )
+        elif failing:
+            reasons.append("not eligible: " + "; ".join(failing))
+        else:
+            reasons.append("eligible, lower basket lift or more categories")
+    table["selection_reason"] = reasons
+    return table.drop(columns="failed_checks")
+
+
+def distinctive_labels(
+    terms: sp.csr_matrix, vocabulary: np.ndarray, labels: np.ndarray, n_terms: int
+) -> list[str]:
+    """A label per category from its most distinctive words (class-based TF-IDF: a word's
+    share of the category's words times log(1 + average words per category / the word's
+    count over all categories)), so words common to every category do not name any. Only
+    words on at least two of its products (or a tenth of a small one) count. Labels are
+    made unique by adding the next distinctive word."""
+    k = int(labels.max()) + 1
+    if terms.shape[1] == 0:
+        return [f"category {i + 1}" for i in range(k)]
+    membership = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))))
+    counts = np.asarray((membership @ terms).todense())  # categories x words
+    sizes = np.bincount(labels, minlength=k)
+    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    weight = np.log1p(counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
+    scores = frequency * weight
+    scores[counts < np.minimum(2, np.ceil(sizes / 10))[:, None]] = 0
+    ranked = np.argsort(-scores, axis=1, kind="stable")
+    depth = np.full(k, n_terms)
+    while True:
+        names = [
+            " / ".join(vocabulary[ranked[c, : depth[c]]][scores[c, ranked[c, : depth[c]]] > 0])
+            or f"category {c + 1}"
+            for c in range(k)
+        ]
+        repeated = [c for c in range(k) if names.count(names[c]) > 1]
+        grow = [c for c in repeated if depth[c] < min(n_terms + 3, scores.shape[1])]
+        if not grow:
+            break
+        depth[grow] += 1
+    seen: dict[str, int] = {}
+    for c in range(k):  # still equal: number them
+        if names.count(names[c]) > 1:
+            seen[names[c]] = seen.get(names[c], 0) + 1
+            names[c] = f"{names[c]} ({seen[names[c]]})"
+    return names
 
 
 def assign_categories(
     catalogue: pd.DataFrame,
+    purchases: pd.DataFrame,
     stopwords: list[str],
     selection: pd.DataFrame,
     settings: CategorySettings,
 ) -> pd.DataFrame:
-    """Refit the chosen number of categories on the pre-cut-off products and give every
-    product a category (products first sold later: nearest category of their text), a label
-    from the category's top terms, and a price band (tertiles of pre-cut-off prices)."""
+    """Refit the chosen number of categories on the pre-cut-off products (the same space and
+    seed as the chosen candidate) and give every product a category (products first sold
+    later: nearest category by description), a label of the category's distinctive words,
+    and a price band (tertiles of pre-cut-off prices)."""
     k = int(selection.loc[selection["is_chosen"], "n_categories"].iloc[0])
-    fit = _fit_products(catalogue)
-    vectors = vectoriser(stopwords)
-    matrix = vectors.fit_transform(fit["fit_description"])
-    model = KMeans(n_clusters=k, n_init=2, random_state=settings.random_state).fit(matrix)
+    with threadpool_limits(limits=1):
+        space = product_space(catalogue, purchases, stopwords, settings, settings.random_state)
+        fit_labels, _ = cluster_products(space, k, settings, settings.random_state)
+    k = int(fit_labels.max()) + 1
 
     everyone = catalogue.sort_values("stock_code", kind="stable").reset_index(drop=True)
-    text = everyone["fit_description"].fillna(everyone["description"])
-    labels = model.predict(vectors.transform(text))
+    position = pd.Index(space.products["stock_code"]).get_indexer(everyone["stock_code"])
+    labels = np.empty(len(everyone), dtype=int)
+    known = position >= 0
+    labels[known] = fit_labels[position[known]]
+    if (~known).any():
+        later = space.text.transform(everyone.loc[~known, "description"])
+        if k > 1 and space.has_history.any():
+            labels[~known] = _nearest_by_text(space, fit_labels[space.has_history], later)
+        else:
+            labels[~known] = 0
 
-    terms = np.array(vectors.get_feature_names_out())
-    names = [
-        " / ".join(terms[np.argsort(-centre)[: settings.label_terms]])
-        for centre in model.cluster_centers_
-    ]
+    terms, vocabulary = space.text.term_matrix(space.products["fit_description"])
+    names = distinctive_labels(terms, vocabulary, fit_labels, settings.label_terms)
     # category ids by pre-cut-off revenue, largest first, so they do not depend on the
     # algorithm's label order
     revenue = np.bincount(labels, weights=everyone["revenue_before_cutoff"].fillna(0), minlength=k)
     rank = np.empty(k, dtype=int)
     rank[np.argsort(-revenue, kind="stable")] = np.arange(1, k + 1)
 
-    low, high = np.quantile(fit["fit_median_price"], [1 / 3, 2 / 3])
+    fit = space.products
+    low, high = np.quantile(fit["fit_median_price"], [1 / 3, 2 / 3]) if len(fit) else (0, 0)
     price = everyone["fit_median_price"].fillna(everyone["median_price"])
     band = np.where(price <= low, "low", np.where(price <= high, "mid", "high"))
     return pd.DataFrame(
@@ -137,7 +461,10 @@ def assign_categories(
             "category_label": [names[label] for label in labels],
             "price_band": band,
             "median_unit_price": price,
-            "is_fit_product": everyone["fit_description"].notna(),
+            "is_fit_product": known,
+            "has_purchase_history": np.where(
+                known, space.has_history[np.where(known, position, 0)], False
+            ),
             "price_band_low_max": float(low),
             "price_band_mid_max": float(high),
         }
@@ -149,12 +476,15 @@ def assign_categories(
 
 @dataclass(frozen=True)
 class InterestSettings:
-    k_min: int = 3
+    k_min: int = 4
     k_max: int = 10
     min_cluster_share: float = 0.03
     silhouette_tolerance: float = 0.01
     silhouette_sample: int = 3_000
     fit_sample: int = 50_000
+    # naming: categories that may name a segment
+    min_name_share: float = 0.08
+    max_name_category_revenue: float = 0.25
     random_state: int = 42
 
 
@@ -170,6 +500,9 @@ def share_matrix(
     return table.div(totals, axis=0).fillna(0.0)
 
 
+BASKET_WEIGHT = 0.1
+
+
 @dataclass
 class InterestModel:
     categories: list[int]
@@ -182,8 +515,11 @@ class InterestModel:
     def features(self, shares: pd.DataFrame, basket_value: pd.Series) -> np.ndarray:
         basket = np.log1p(basket_value.clip(lower=0).to_numpy(float)) - self.basket_mean
         basket = basket / self.basket_scale
-        # shares carry the interest; the basket size is one extra, down-weighted, axis
-        return np.column_stack([shares.to_numpy(float), 0.25 * basket])
+        # square roots of the shares (Hellinger distance): a segment is a mix of interests,
+        # not one big category's share; the basket size is one extra, light axis (the
+        # behavioural segments carry spend)
+        root_shares = np.sqrt(np.clip(shares.to_numpy(float), 0.0, None))  # net spend can be < 0
+        return np.column_stack([root_shares, BASKET_WEIGHT * basket])
 
     def predict(self, shares: pd.DataFrame, basket_value: pd.Series) -> np.ndarray:
         return self.model.predict(self.features(shares, basket_value))
@@ -214,7 +550,8 @@ def fit_interest_model(
     for k in range(settings.k_min, settings.k_max + 1):
         if k >= len(data):
             break
-        model = KMeans(n_clusters=k, n_init=3, random_state=settings.random_state).fit(data)
+        with threadpool_limits(limits=1):  # small dense problem: threads only contend
+            model = KMeans(n_clusters=k, n_init=3, random_state=settings.random_state).fit(data)
         sizes = np.bincount(model.labels_, minlength=k)
         models[k] = model
         rows.append(
@@ -253,6 +590,67 @@ class InterestSegmentation:
         return self.names[int(np.flatnonzero(self.rank == segment_id)[0])]
 
 
+def _short_labels(labels_by_id: dict[int, str]) -> dict[int, str]:
+    """A category's first label word, or its first two where another category starts with
+    the same word ('christmas tree' and 'christmas vintage')."""
+    words = {c: label.split(" / ") for c, label in labels_by_id.items()}
+    first = [w[0] for w in words.values()]
+    return {c: w[0] if first.count(w[0]) == 1 else " ".join(w[:2]) for c, w in words.items()}
+
+
+def segment_names(
+    segment_shares: pd.DataFrame,
+    population_shares: pd.Series,
+    labels_by_id: dict[int, str],
+    revenue_share: pd.Series,
+    settings: InterestSettings,
+    rank: np.ndarray,
+) -> dict[int, str]:
+    """Name every segment by what is distinctive about it: the categories whose mean spend
+    share in the segment most exceeds the population's (as a ratio), among those holding at
+    least min_name_share of the segment's spend and at most max_name_category_revenue of all
+    revenue, so a big category does not name every segment. Names are unique: a repeated
+    name takes the next distinctive category, then a number."""
+    short = _short_labels(labels_by_id)
+    nameable = revenue_share[revenue_share <= settings.max_name_category_revenue].index
+    ranked = {}
+    for raw in segment_shares.index:
+        mean_share = segment_shares.loc[raw, nameable]
+        ratio = mean_share / population_shares[nameable].replace(0, np.nan)
+        ratio = ratio[(mean_share >= settings.min_name_share) & (ratio >= 1.2)]
+        ranked[raw] = list(ratio.sort_values(ascending=False, kind="stable").index)
+
+    def name(raw, depth):
+        top = ranked[raw][:depth]
+        if not top:
+            return "Broad mix"
+        words = [short[c] for c in top]
+        if len(top) == 1 and segment_shares.loc[raw, top[0]] >= 0.4:
+            return f"Mostly {labels_by_id[top[0]]}"
+        return " & ".join(w.capitalize() if i == 0 else w for i, w in enumerate(words)) + " buyers"
+
+    depth = {
+        raw: 1 if ranked[raw] and segment_shares.loc[raw, ranked[raw][0]] >= 0.4 else 2
+        for raw in segment_shares.index
+    }
+    names = {raw: name(raw, depth[raw]) for raw in segment_shares.index}
+    for _ in range(4):  # a repeated name takes the next distinctive category
+        repeated = [r for r in names if list(names.values()).count(names[r]) > 1]
+        grow = [r for r in repeated if depth[r] < len(ranked[r])]
+        if not grow:
+            break
+        for raw in grow:
+            depth[raw] += 1
+            names[raw] = name(raw, depth[raw])
+    seen: dict[str, int] = {}
+    for raw in np.argsort(rank):  # still repeated: number them in id order
+        if list(names.values()).count(names[raw]) > 1:
+            base = names[raw]
+            seen[base] = seen.get(base, 0) + 1
+            names[raw] = f"{base} ({seen[base]})"
+    return names
+
+
 def interest_segmentation(
     spend: pd.DataFrame, baskets: pd.DataFrame, categories: pd.DataFrame, settings: InterestSettings
 ):
@@ -268,37 +666,26 @@ def interest_segmentation(
     basket_value = baskets.set_index("customer_id")["avg_invoice_value"].reindex(customers)
     raw_labels = model.predict(shares, basket_value)
 
-    # segment ids by size, largest first; names from the categories where the segment's
-    # mean share most exceeds the population's
+    # segment ids by size, largest first
     sizes = np.bincount(raw_labels, minlength=model.k)
     rank = np.empty(model.k, dtype=int)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(1, model.k + 1)
-    population = shares.mean(axis=0)
-    names, dominant = {}, {}
-    for raw in range(model.k):
-        members = shares[raw_labels == raw]
-        mean_share = members.mean(axis=0) if len(members) else population * 0
-        lift = (mean_share - population).sort_values(ascending=False)
-        top = [c for c in lift.index[:2] if mean_share[c] > 0]
-        first_words = [labels_by_id[c].split(" / ")[0] for c in top]
-        if top and mean_share[top[0]] >= 0.5:
-            name = f"Mostly {labels_by_id[top[0]]}"
-        elif len(top) == 2 and lift[top[0]] > 0.05:
-            name = f"{first_words[0].capitalize()} & {first_words[1]} lovers"
-        else:
-            name = "Broad mix"
-        names[raw] = name
-        dominant[raw] = "; ".join(
-            f"{labels_by_id[c]} {mean_share[c]:.0%}"
-            for c in mean_share.sort_values(ascending=False).index[:3]
+    segment_shares = pd.DataFrame(
+        [shares[raw_labels == raw].mean(axis=0) for raw in range(model.k)],
+        columns=shares.columns,
+    ).fillna(0.0)
+    revenue_share = spend.groupby("category_id")["spend"].sum().reindex(category_ids).fillna(0)
+    revenue_share = revenue_share / max(float(revenue_share.sum()), 1e-12)
+    names = segment_names(
+        segment_shares, shares.mean(axis=0), labels_by_id, revenue_share, settings, rank
+    )
+    dominant = {
+        raw: "; ".join(
+            f"{labels_by_id[c]} {segment_shares.loc[raw, c]:.0%}"
+            for c in segment_shares.loc[raw].sort_values(ascending=False).index[:3]
         )
-    repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
-    seen: dict[str, int] = {}
-    for raw in np.argsort(rank):  # disambiguate repeated names in id order
-        if names[raw] in repeated:
-            base = names[raw]
-            seen[base] = seen.get(base, 0) + 1
-            names[raw] = f"{base} ({seen[base]})"
+        for raw in range(model.k)
+    }
     segmentation = InterestSegmentation(model, category_ids, rank, names, dominant)
     return segmentation, shares, raw_labels
 

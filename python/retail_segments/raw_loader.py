@@ -109,7 +109,8 @@ def default_synthetic_path(warehouse_path: str | None, customers: int, seed: int
 
 def ensure_synthetic(path: Path, customers: int, seed: int) -> Path:
     """Generate the default data once; later builds reuse the file (same seed, same bytes)."""
-    if not path.exists() or not synthetic.truth_path_for(path).exists():
+    beside = (synthetic.truth_path_for(path), synthetic.product_themes_path_for(path))
+    if not path.exists() or not all(p.exists() for p in beside):
         synthetic.generate(path, customers=customers, seed=seed)
     return path
 

@@ -244,10 +244,19 @@ TABLES: list[tuple[str, str, str]] = [
         "from marts.rfm_segment_summary order by segment_order",
     ),
     (
-        "Product categories",
-        "product_categories",
-        "select category_id, category_label, count(*) as products "
-        "from marts.product_categories group by all order by category_id",
+        "Product categories (what is bought together)",
+        "product_category_summary",
+        "select category_id, category_label, products, "
+        "round(revenue_share * 100, 1) as pct_revenue, revenue, customers, "
+        "top_products as best_sellers from marts.product_category_summary order by category_id",
+    ),
+    (
+        "Basket lift of the categories (1.0 = categories unrelated to baskets)",
+        "product_category_basket_lift",
+        "select round(basket_lift, 2) as basket_lift, categories, invoices, product_pairs, "
+        "round(same_category_pair_share * 100, 1) as pct_pairs_same_category, "
+        "round(expected_pair_share * 100, 1) as pct_expected_by_chance "
+        "from marts.product_category_basket_lift",
     ),
     (
         "Prediction of new customers' segments",

@@ -8,7 +8,8 @@ seasonality, no Saturday trading, business hours, a UK-dominated country mix and
 heavy-tailed spend and frequency.
 
 Every customer is planted with a known archetype; the ground truth is written to a
-separate file (`<output stem>_truth.parquet`), never into the raw file.
+separate file (`<output stem>_truth.parquet`), never into the raw file, and every product's
+planted theme to `<output stem>_product_themes.parquet`.
 
 Generation is vectorised with numpy and streamed in chunks of customers to Parquet, so
 50 M lines need bounded memory. The same seed and size always give the same bytes of data.
@@ -668,12 +669,33 @@ def generate(
                 )
     tmp_out.replace(out)
     tmp_truth.replace(truth_path)
+    write_product_themes(catalogue, product_themes_path_for(out))
     return out, truth_path
 
 
 def truth_path_for(raw_path: str | Path) -> Path:
     raw_path = Path(raw_path)
     return raw_path.with_name(raw_path.stem + "_truth.parquet")
+
+
+def product_themes_path_for(raw_path: str | Path) -> Path:
+    """The products' planted themes, beside the customers' ground truth."""
+    raw_path = Path(raw_path)
+    return raw_path.with_name(raw_path.stem + "_product_themes.parquet")
+
+
+def write_product_themes(catalogue: Catalogue, path: Path) -> None:
+    """The theme the generator gave each product: what product categories should recover."""
+    table = pa.table(
+        {
+            "stock_code": pa.array(catalogue.stock_codes.tolist(), pa.string()),
+            "description": pa.array(catalogue.descriptions.tolist(), pa.string()),
+            "theme": pa.array([list(THEMES)[i] for i in catalogue.themes], pa.string()),
+        }
+    )
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:

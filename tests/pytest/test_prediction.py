@@ -86,20 +86,29 @@ def test_fitted_artefacts_ignore_everything_after_the_cutoff(synthetic_db):
     stopwords = [
         r[0] for r in query(synthetic_db, "select word from reference.product_text_stopwords")
     ]
+    purchases = _frame(synthetic_db, "select * from intermediate.int_product_basket_items")
     settings = interests.CategorySettings()
-    selection = interests.category_candidates(catalogue, stopwords, settings)
-    categories = interests.assign_categories(catalogue, stopwords, selection, settings)
+    selection = interests.category_candidates(catalogue, purchases, stopwords, settings)
+    categories = interests.assign_categories(catalogue, purchases, stopwords, selection, settings)
     # scramble everything measured after the cut-off: the fitted categories must not move
     scrambled = catalogue.assign(
         description="ZZZ " + catalogue["description"].str[::-1],
         median_price=catalogue["median_price"] * 97,
         revenue=0.0,
     )
+    before = purchases[purchases["is_before_cutoff"]]
+    after = purchases[~purchases["is_before_cutoff"]]
+    shuffled_after = pd.concat(
+        [
+            before,
+            after.assign(stock_code=after["stock_code"].sample(frac=1, random_state=0).to_numpy()),
+            after.assign(invoice_no="X" + after["invoice_no"], customer_id="Y"),
+        ]
+    )
+    again_selection = interests.category_candidates(scrambled, shuffled_after, stopwords, settings)
+    pd.testing.assert_frame_equal(again_selection, selection)
     again = interests.assign_categories(
-        scrambled,
-        stopwords,
-        interests.category_candidates(scrambled, stopwords, settings),
-        settings,
+        scrambled, shuffled_after, stopwords, again_selection, settings
     )
     fit = categories["is_fit_product"]
     assert (again.loc[fit, "category_id"] == categories.loc[fit, "category_id"]).all()

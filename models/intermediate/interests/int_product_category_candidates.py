@@ -1,6 +1,6 @@
-"""Candidate numbers of product categories (TF-IDF of descriptions, KMeans), the chosen
-one flagged. Fitted on products sold before the prediction cut-off.
-Logic: retail_segments.interests."""
+"""Candidate numbers of product categories (co-purchase and description vectors, spectral
+embedding, KMeans), every candidate's figures, the chosen one flagged. Fitted on what was
+sold before the prediction cut-off. Logic: retail_segments.interests."""
 
 from retail_segments import interests
 
@@ -9,5 +9,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = interests.CategorySettings.from_meta(dbt.config.meta_get)
     catalogue = dbt.ref("int_product_catalogue").df()
+    purchases = dbt.ref("int_product_basket_items").filter("is_before_cutoff").df()
     stopwords = [row[0] for row in dbt.ref("product_text_stopwords").project("word").fetchall()]
-    return interests.category_candidates(catalogue, stopwords, settings)
+    return interests.category_candidates(catalogue, purchases, stopwords, settings)

@@ -1,5 +1,6 @@
--- One row per product: its category (from its description, fitted before the prediction
--- cut-off), the category's readable label and the product's price band.
+-- One row per product: its category (from what is bought with it and its description,
+-- fitted before the prediction cut-off), the category's readable label and the product's
+-- price band.
 select
     stock_code,
     description,
@@ -7,5 +8,6 @@ select
     category_label,
     price_band,
     median_unit_price,
-    is_fit_product
+    is_fit_product,
+    has_purchase_history
 from {{ ref('int_product_categories') }}

@@ -1,10 +1,17 @@
--- Every candidate number of product categories with its scores; exactly one is chosen.
+-- Every candidate number of product categories with its figures; exactly one is chosen.
 select
     cast(n_categories as integer) as n_categories,
-    silhouette,
-    cast(smallest_category_products as integer) as smallest_category_products,
+    basket_lift,
     cast(largest_category_products as integer) as largest_category_products,
-    inertia,
+    largest_category_product_share,
+    largest_category_revenue_share,
+    cast(smallest_category_products as integer) as smallest_category_products,
+    smallest_category_revenue_share,
+    silhouette,
+    seed_agreement_ari,
     cast(fit_products as integer) as fit_products,
-    is_chosen
+    cast(products_with_history as integer) as products_with_history,
+    is_eligible,
+    is_chosen,
+    selection_reason
 from {{ ref('int_product_category_candidates') }}
