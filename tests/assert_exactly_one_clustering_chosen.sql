@@ -1,5 +1,6 @@
--- The selection rule chooses exactly one candidate.
-select count(*) as chosen_candidates
+-- The selection rule chooses exactly one candidate, and marks exactly one statistically best.
+select
+    count_if(is_chosen) as chosen_candidates,
+    count_if(is_statistical_best) as statistically_best_candidates
 from {{ ref('cluster_model_selection') }}
-where is_chosen
-having count(*) != 1
+having count_if(is_chosen) != 1 or count_if(is_statistical_best) != 1

@@ -11,7 +11,7 @@ minutes. Fixed seeds and a sorted input make the same data give the same tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -40,8 +40,12 @@ ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
 class ClusteringSettings:
     """Knobs, read from the models' `config.meta` (see _clustering__models.yml)."""
 
-    k_min: int = 2
+    k_min: int = 2  # every candidate k_min..k_max is scored
     k_max: int = 10
+    # the chosen segmentation comes from this range: a marketer runs programmes on 3 to 8
+    # groups, and silhouette on skewed RFM data favours k = 2 almost always
+    choose_k_min: int = 3
+    choose_k_max: int = 8
     seeds: tuple[int, ...] = (0, 1, 2)
     fit_sample: int = 50_000  # KMeans / GMM fit on at most this many customers
     agglomerative_sample: int = 2_000  # Ward is O(n^2) in memory and time
@@ -50,7 +54,7 @@ class ClusteringSettings:
     stability_runs: int = 20
     stability_fraction: float = 0.8
     min_cluster_share: float = 0.03
-    min_stability: float = 0.75
+    min_stability: float = 0.8
     silhouette_tolerance: float = 0.01  # "close": prefer fewer clusters within this
     tsne_sample: int = 1_000
     random_state: int = 42
@@ -162,6 +166,10 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     )
     selection = pd.DataFrame(rows)
     selection["is_chosen"] = choose(selection, settings)
+    # the rule over every candidate, whatever the range: shown beside the chosen one
+    selection["is_statistical_best"] = choose(
+        selection, replace(settings, choose_k_min=0, choose_k_max=10**6)
+    )
     return selection
 
 
@@ -256,7 +264,12 @@ def choose(selection: pd.DataFrame, settings: ClusteringSettings) -> pd.Series:
        is "close", and among the close ones the fewest clusters win;
     3. ties: higher stability, then the algorithm order kmeans, gaussian_mixture,
        agglomerative_ward.
+    Only candidates with choose_k_min <= k <= choose_k_max compete (when there are any).
     Exactly one row is chosen."""
+    in_range = selection["n_clusters"].between(settings.choose_k_min, settings.choose_k_max)
+    if in_range.any():
+        selection = selection[in_range]
+    full_index = in_range.index
     eligible = selection[
         (selection["smallest_cluster_share"] >= settings.min_cluster_share)
         & (selection["stability"] >= settings.min_stability)
@@ -270,7 +283,7 @@ def choose(selection: pd.DataFrame, settings: ClusteringSettings) -> pd.Series:
     winner = close.sort_values(
         ["n_clusters", "stability", "algorithm_order"], ascending=[True, False, True]
     ).index[0]
-    return pd.Series(selection.index == winner, index=selection.index)
+    return pd.Series(full_index == winner, index=full_index)
 
 
 def assign_customers(

@@ -29,7 +29,7 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
         query(
             synthetic_db,
             "select algorithm, n_clusters, silhouette, smallest_cluster_share, stability, "
-            "is_chosen, calinski_harabasz, davies_bouldin, inertia, bic "
+            "is_chosen, calinski_harabasz, davies_bouldin, inertia, bic, is_statistical_best "
             "from marts.cluster_model_selection",
         ),
         columns=[
@@ -43,6 +43,7 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
             "db",
             "inertia",
             "bic",
+            "best",
         ],
     )
     assert len(table) == 3 * 9
@@ -50,13 +51,35 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
     assert table.chosen.sum() == 1
     assert table.bic.notna().sum() == 9  # only the mixture has a BIC
     assert table.stability.between(-0.5, 1.0).all() and table.ch.gt(0).all()
-    # the rule from the YAML description, re-applied here independently
-    eligible = table[(table.smallest >= 0.03) & (table.stability >= 0.75)]
-    close = eligible[eligible.silhouette >= eligible.silhouette.max() - 0.01]
-    fewest = close[close.k == close.k.min()]
-    expected = fewest.sort_values("stability", ascending=False).iloc[0]
-    chosen = table[table.chosen].iloc[0]
-    assert (chosen.algorithm, chosen.k) == (expected.algorithm, expected.k)
+    # the rule from the YAML description, re-applied here independently: the chosen one
+    # from k = 3..8, the statistically best from every k
+    for flag, candidates in (("chosen", table[table.k.between(3, 8)]), ("best", table)):
+        eligible = candidates[(candidates.smallest >= 0.03) & (candidates.stability >= 0.8)]
+        close = eligible[eligible.silhouette >= eligible.silhouette.max() - 0.01]
+        fewest = close[close.k == close.k.min()]
+        expected = fewest.sort_values("stability", ascending=False).iloc[0]
+        picked = table[table[flag]]
+        assert len(picked) == 1
+        assert (picked.iloc[0].algorithm, picked.iloc[0].k) == (expected.algorithm, expected.k)
+
+
+def test_real_data_segmentation_is_actionable(real_allocate_db):
+    """Issue #12: the chosen behavioural segmentation on the real data has 3 to 8 clusters,
+    each at least 3% of customers, stable, with unique names."""
+    chosen = query(
+        real_allocate_db,
+        "select n_clusters, stability, smallest_cluster_share "
+        "from marts.cluster_model_selection where is_chosen",
+    )
+    assert len(chosen) == 1
+    k, stability, smallest = chosen[0]
+    assert 3 <= k <= 8 and stability >= 0.8 and smallest >= 0.03
+    profiles = query(
+        real_allocate_db, "select segment_name, customer_share from marts.segment_profiles"
+    )
+    assert len(profiles) == k
+    assert len({name for name, _ in profiles}) == k
+    assert min(share for _, share in profiles) >= 0.03
 
 
 def test_every_customer_gets_a_segment_and_profiles_add_up(synthetic_db):
@@ -129,8 +152,35 @@ def test_choose_prefers_fewer_clusters_when_close():
             "stability": [0.9, 0.95, 0.95, 1.0],
         }
     )
-    chosen = clustering.choose(table, clustering.ClusteringSettings())
+    anywhere = clustering.ClusteringSettings(choose_k_min=2, choose_k_max=10)
+    chosen = clustering.choose(table, anywhere)
     assert chosen.tolist() == [True, False, False, False]
-    strict = clustering.ClusteringSettings(silhouette_tolerance=0.001)
+    strict = clustering.ClusteringSettings(
+        silhouette_tolerance=0.001, choose_k_min=2, choose_k_max=10
+    )
     # among the two best (k=5 kmeans, k=4 mixture) the fewer clusters win
     assert clustering.choose(table, strict).tolist() == [False, False, True, False]
+
+
+def test_choose_keeps_to_the_actionable_range():
+    table = pd.DataFrame(
+        {
+            "algorithm": ["kmeans"] * 4,
+            "n_clusters": [2, 3, 4, 9],
+            "silhouette": [0.45, 0.35, 0.34, 0.50],
+            "smallest_cluster_share": [0.4, 0.2, 0.1, 0.05],
+            "stability": [0.99, 0.95, 0.9, 0.9],
+        }
+    )
+    assert clustering.choose(table, clustering.ClusteringSettings()).tolist() == [
+        False,
+        True,
+        False,
+        False,
+    ]
+    nothing_in_range = table[table.n_clusters.isin([2, 9])].reset_index(drop=True)
+    # no candidate in 3..8 (tiny data): the whole table competes
+    assert clustering.choose(nothing_in_range, clustering.ClusteringSettings()).tolist() == [
+        False,
+        True,
+    ]

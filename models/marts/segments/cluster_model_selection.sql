@@ -12,6 +12,7 @@ select
     bic,
     smallest_cluster_share,
     stability,
-    is_chosen
+    is_chosen,
+    is_statistical_best
 from {{ ref('int_cluster_candidates') }}
 order by algorithm, n_clusters
