@@ -35,15 +35,11 @@
     from {{ ref('rfm_score_thresholds') }}
 {%- endmacro %}
 
-{#- The new-customer prediction cut-off as a SQL date: the var prediction_cutoff, or 90
-    days before the last invoice. Every model used for prediction is fitted before it. -#}
+{#- The new-customer prediction cut-off as a SQL date (int_prediction_cutoff: the var
+    prediction_cutoff, or the date that makes the training and test sets as large as the
+    data allows). Every model used for prediction is fitted before it. -#}
 {% macro prediction_cutoff_date() -%}
-    {%- set cutoff = var('prediction_cutoff') -%}
-    {%- if cutoff -%}
-        cast('{{ cutoff }}' as date)
-    {%- else -%}
-        (select cast(max(invoiced_at) as date) - 90 from {{ ref('fct_invoices') }})
-    {%- endif -%}
+    (select cutoff_date from {{ ref('int_prediction_cutoff') }})
 {%- endmacro %}
 
 {#- The join condition of scored customers to the rule table seeds/rfm_segment_rules.csv:

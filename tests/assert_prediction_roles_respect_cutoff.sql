@@ -1,6 +1,6 @@
 -- The new-customer prediction never trains on anything at or after the cut-off: a training
--- customer's whole label window closes by the cut-off; a test customer first bought on or
--- after it (so is never a training customer) and their window is fully observed.
+-- customer's whole label horizon closes before the cut-off; a test customer first bought on
+-- or after it (so is never a training customer) and their horizon is fully observed.
 with
 
 last_day as (
@@ -14,19 +14,19 @@ select
     customers.customer_id,
     customers.prediction_role,
     customers.first_purchase_at,
-    customers.window_end_date,
+    customers.horizon_end_date,
     customers.cutoff_date
 from {{ ref('int_prediction_customers') }} as customers
 cross join last_day
 where
     (
         customers.prediction_role = 'train'
-        and customers.window_end_date > customers.cutoff_date
+        and customers.horizon_end_date >= customers.cutoff_date
     )
     or (
         customers.prediction_role = 'test'
         and (
-            cast(customers.first_purchase_at as date) < customers.cutoff_date
-            or customers.window_end_date > last_day.last_date + 1
+            customers.first_purchase_date < customers.cutoff_date
+            or customers.horizon_end_date > last_day.last_date
         )
     )

@@ -37,7 +37,7 @@ FIRST_CUSTOMER_ID = 12346
 # share of champions, loyal customers and wholesalers whose first purchase is late in the year
 LATE_JOINER_SHARE = 0.2
 # bump when the generated data changes, so cached default data is regenerated
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 RAW_SCHEMA = pa.schema(
     [
@@ -72,7 +72,8 @@ ARCHETYPES: tuple[Archetype, ...] = (
     Archetype("loyal", 0.18, (6, 14), (0, 120), (300, 355), 12.0, 1.0, 0.08),
     Archetype("new", 0.12, (1, 2), (335, 370), (335, 373), 11.0, 1.0, 0.03),
     Archetype("at_risk", 0.17, (4, 10), (0, 40), (80, 160), 14.0, 1.0, 0.08),
-    Archetype("lost", 0.38, (1, 2), (0, 140), (0, 150), 10.0, 0.8, 0.04),
+    # one-off buyers try the shop with a small basket: what a first invoice can tell
+    Archetype("lost", 0.38, (1, 2), (0, 160), (0, 160), 6.0, 0.6, 0.04),
     Archetype("wholesale", 0.05, (10, 30), (0, 40), (355, 373), 8.0, 14.0, 0.12),
 )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +42,28 @@ def build_warehouse(db: Path, *args: str, cwd: Path | None = None) -> subprocess
     result = run_segments("build", "--db", str(db), *args, cwd=cwd or db.parent)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result
+
+
+def copy_warehouse(db: Path, folder: Path) -> Path:
+    """A copy of a built warehouse to change and re-run models on; it keeps the file name,
+    so dbt's SQL names the same database."""
+    folder.mkdir()
+    copy = folder / db.name
+    shutil.copy(db, copy)
+    return copy
+
+
+def rerun_models(db: Path, models: list[str], variables: dict | None = None) -> None:
+    """`dbt run --select MODELS` on the warehouse file `db`, as a user of plain dbt would."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SEGMENTS_BUILD_DB", "RAW_INVOICES")}
+    env.update(SEGMENTS_DB=str(db), SEGMENTS_EXPORT_DIR=str(db.parent / "exports"))
+    dbt = Path(sys.executable).parent / "dbt"
+    args = [str(dbt), "run", "--select", *models, "--project-dir", str(PROJECT)]
+    args += ["--profiles-dir", str(PROJECT), "--target-path", str(db.parent / "target")]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def query(db: Path, sql: str) -> list[tuple]:

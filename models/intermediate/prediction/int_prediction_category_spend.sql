@@ -1,5 +1,6 @@
 -- Per customer, product category and price band: spend on the first invoice (a feature)
--- and over the label window (for the interest label).
+-- and spend strictly after the first purchase day within the horizon (for the
+-- next_interest label). One pass over the customers' lines up to their horizon's end.
 select
     customers.customer_id,
     categories.category_id,
@@ -10,12 +11,17 @@ select
         ), 0),
         2
     ) as first_invoice_spend,
-    round(sum(sales.line_revenue), 2) as window_spend
+    round(
+        coalesce(sum(sales.line_revenue) filter (
+            where cast(sales.invoiced_at as date) > customers.first_purchase_date
+        ), 0),
+        2
+    ) as later_spend
 from {{ ref('int_prediction_customers') }} as customers
 inner join {{ ref('fct_sales_lines') }} as sales
     on
         customers.customer_id = sales.customer_id
-        and cast(sales.invoiced_at as date) < customers.window_end_date
+        and cast(sales.invoiced_at as date) <= customers.horizon_end_date
 inner join {{ ref('int_product_categories') }} as categories
     on sales.stock_code = categories.stock_code
 group by customers.customer_id, categories.category_id, categories.price_band

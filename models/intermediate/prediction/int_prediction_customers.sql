@@ -1,19 +1,23 @@
 -- One row per customer for the new-customer prediction: what their first invoice looked
--- like (the only features), their behaviour over a fixed window after it (the label),
--- and their role:
---   train     the window closed before the cut-off (all they did is before it)
---   test      first purchase on or after the cut-off, whole window observed
---   newcomer  first purchase within the last window: to be predicted, not yet labelled
---   excluded  the window straddles the cut-off, or the customer is otherwise unusable
+-- like (the only features), the label horizon after their first purchase day, and their
+-- role:
+--   train     the whole horizon closes before the cut-off
+--   test      first purchase on or after the cut-off, whole horizon observed
+--   newcomer  horizon not over yet (first purchase within the last horizon): to predict
+--   excluded  first purchase in the burn-in (possibly an older customer whose earlier
+--             purchases precede the data), or the horizon straddles the cut-off
+-- Labels (int_prediction_labels) read only invoices strictly after the first purchase day.
 with
 
 bounds as (
 
     select
-        {{ prediction_cutoff_date() }} as cutoff_date,
-        cast(max(invoiced_at) as date) as last_date,
-        {{ var('prediction_window_days') }} as window_days
-    from {{ ref('fct_invoices') }}
+        cutoff.cutoff_date,
+        cutoff.first_date,
+        cutoff.last_date,
+        cutoff.horizon_days,
+        cutoff.burn_in_days
+    from {{ ref('int_prediction_cutoff') }} as cutoff
 
 ),
 
@@ -62,44 +66,46 @@ distinct_products as (
 
 ),
 
-windows as (
+horizons as (
 
     select
-        first_invoices.customer_id,
-        cast(first_invoices.first_purchase_at as date) + bounds.window_days as window_end_date,
-        count(invoices.invoice_no) as window_frequency,
-        coalesce(sum(invoices.revenue), 0) as window_monetary,
-        max(cast(invoices.invoiced_at as date)) as window_last_purchase_date
+        first_invoices.*,
+        cast(first_invoices.first_purchase_at as date) as first_purchase_date,
+        cast(first_invoices.first_purchase_at as date) + bounds.horizon_days
+            as horizon_end_date,
+        bounds.cutoff_date,
+        bounds.first_date,
+        bounds.last_date,
+        bounds.horizon_days,
+        bounds.burn_in_days
     from first_invoices
     cross join bounds
-    left join invoices
-        on
-            first_invoices.customer_id = invoices.customer_id
-            and cast(invoices.invoiced_at as date)
-            < cast(first_invoices.first_purchase_at as date) + bounds.window_days
-    group by first_invoices.customer_id, first_invoices.first_purchase_at, bounds.window_days
 
 )
 
 select
-    first_invoices.*,
+    horizons.customer_id,
+    horizons.first_invoice_no,
+    horizons.first_purchase_at,
+    horizons.first_purchase_date,
+    horizons.country,
+    horizons.basket_value,
+    horizons.basket_lines,
+    horizons.basket_items,
     coalesce(distinct_products.basket_products, 0) as basket_products,
-    windows.window_end_date,
-    windows.window_frequency,
-    windows.window_monetary,
-    windows.window_end_date - windows.window_last_purchase_date as window_recency_days,
-    bounds.cutoff_date,
-    bounds.window_days,
+    horizons.first_weekday,
+    horizons.first_hour,
+    horizons.horizon_end_date,
+    horizons.cutoff_date,
+    horizons.horizon_days,
     case
-        when windows.window_end_date <= bounds.cutoff_date then 'train'
+        when horizons.horizon_end_date > horizons.last_date then 'newcomer'
         when
-            cast(first_invoices.first_purchase_at as date) >= bounds.cutoff_date
-            and windows.window_end_date <= bounds.last_date + 1
-            then 'test'
-        when windows.window_end_date > bounds.last_date + 1 then 'newcomer'
+            horizons.first_purchase_date < horizons.first_date + horizons.burn_in_days
+            then 'excluded'
+        when horizons.horizon_end_date < horizons.cutoff_date then 'train'
+        when horizons.first_purchase_date >= horizons.cutoff_date then 'test'
         else 'excluded'
     end as prediction_role
-from first_invoices
-cross join bounds
-inner join windows on first_invoices.customer_id = windows.customer_id
-left join distinct_products on first_invoices.first_invoice_no = distinct_products.invoice_no
+from horizons
+left join distinct_products on horizons.first_invoice_no = distinct_products.invoice_no

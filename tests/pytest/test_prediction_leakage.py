@@ -1,0 +1,78 @@
+"""Issue #12: labels lie strictly after the first invoice, features are the first invoice
+only. Each test copies the built synthetic warehouse, changes the data on one side of the
+first purchase day for every test customer, re-runs the prediction models with dbt on the
+copy, and compares with the original."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from conftest import copy_warehouse, rerun_models
+
+LABELS = ["will_return", "value_tier", "next_interest"]
+
+
+def _study(db: Path) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return (
+            con.sql(
+                "select * from intermediate.int_prediction_study where prediction_role = 'test'"
+            )
+            .df()
+            .set_index("customer_id")
+            .sort_index()
+        )
+
+
+def _mutate(db: Path, condition: str) -> int:
+    """Delete the invoices (and their lines) of test customers that match `condition`, a
+    predicate on i (the invoice) and c (the customer's study row); returns how many."""
+    with duckdb.connect(str(db)) as con:
+        doomed = f"""
+            select i.invoice_no
+            from marts.fct_invoices i
+            join intermediate.int_prediction_customers c using (customer_id)
+            where c.prediction_role = 'test' and {condition}
+        """
+        (count,) = con.sql(f"select count(*) from ({doomed})").fetchall()[0]
+        con.execute(f"delete from marts.fct_sales_lines where invoice_no in ({doomed})")
+        con.execute(f"delete from marts.fct_invoices where invoice_no in ({doomed})")
+    return count
+
+
+def test_labels_do_not_change_when_the_first_invoice_is_dropped(synthetic_db, tmp_path):
+    copy = copy_warehouse(synthetic_db, tmp_path / "first_dropped")
+    removed = _mutate(copy, "cast(i.invoiced_at as date) = c.first_purchase_date")
+    assert removed > 200
+    rerun_models(
+        copy, ["int_prediction_labels", "int_prediction_category_spend", "int_prediction_study"]
+    )
+    before, after = _study(synthetic_db), _study(copy)
+    assert len(before) > 200 and before.index.equals(after.index)
+    pd.testing.assert_frame_equal(after[LABELS], before[LABELS])
+    # the change did reach the re-run models: the first baskets' category spend is gone
+    shares = [c for c in before.columns if c.startswith("feature__category_")]
+    assert (after[shares] != before[shares]).any(axis=None)
+
+
+def test_features_do_not_change_when_later_invoices_change(synthetic_db, tmp_path):
+    copy = copy_warehouse(synthetic_db, tmp_path / "later_dropped")
+    removed = _mutate(copy, "cast(i.invoiced_at as date) > c.first_purchase_date")
+    assert removed > 200
+    rerun_models(
+        copy,
+        [
+            "int_prediction_customers",
+            "int_prediction_labels",
+            "int_prediction_category_spend",
+            "int_prediction_study",
+        ],
+    )
+    before, after = _study(synthetic_db), _study(copy)
+    features = [c for c in before.columns if c.startswith("feature__")]
+    assert len(features) > 10 and before.index.equals(after.index)
+    pd.testing.assert_frame_equal(after[features], before[features])
+    # the change did reach the labels: nobody returns any more
+    assert before["will_return"].sum() > 0 and after["will_return"].sum() == 0
