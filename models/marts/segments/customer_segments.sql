@@ -1,5 +1,6 @@
 -- Every customer of customer_rfm (outliers included) with their behavioural segment,
--- how firmly they belong to it, and their RFM rule segment alongside: the list to act on.
+-- how firmly they belong to it, their RFM rule segment and their lifetime value alongside:
+-- the list to act on.
 select
     rfm.customer_id,
     rfm.country,
@@ -14,7 +15,12 @@ select
     rfm.frequency,
     rfm.monetary,
     rfm.is_outlier,
-    clusters.algorithm as clustering_algorithm
+    clusters.algorithm as clustering_algorithm,
+    clv.clv_12m,
+    clv.clv_decile,
+    clv.probability_active,
+    clv.probability_purchase_90d,
+    clv.expected_purchases_365d
 from {{ ref('customer_rfm') }} as rfm
 inner join {{ ref('int_customer_clusters') }} as clusters
     on rfm.customer_id = clusters.customer_id
@@ -22,3 +28,5 @@ inner join {{ ref('segment_profiles') }} as profiles
     on clusters.cluster_id = profiles.cluster_id
 inner join {{ ref('customer_rfm_scores') }} as scores
     on rfm.customer_id = scores.customer_id
+left join {{ ref('customer_lifetime_value') }} as clv
+    on rfm.customer_id = clv.customer_id

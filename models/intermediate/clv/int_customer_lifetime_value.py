@@ -1,0 +1,13 @@
+"""Every customer's probability of being active, expected purchases and spend, and 12-month
+CLV, from the full-history parameters; exposed as customer_lifetime_value.
+Logic: retail_segments.lifetime_value."""
+
+from retail_segments import lifetime_value
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
+    histories = dbt.ref("int_clv_histories").filter("fit_window = 'full'").df()
+    parameters = dbt.ref("int_clv_parameters").df()
+    return lifetime_value.customer_values(histories, parameters, settings)

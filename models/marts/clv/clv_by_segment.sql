@@ -1,0 +1,63 @@
+-- What each segment is worth: customers, total and mean 12-month CLV, mean probability
+-- active, of a purchase in the next 90 days, and expected purchases, by RFM segment and by
+-- behavioural segment.
+with
+
+customers as (
+
+    select
+        clv.customer_id,
+        clv.clv_12m,
+        clv.probability_active,
+        clv.probability_purchase_90d,
+        clv.expected_purchases_365d,
+        segments.rfm_segment,
+        segments.cluster_id,
+        segments.segment_name
+    from {{ ref('customer_lifetime_value') }} as clv
+    inner join {{ ref('customer_segments') }} as segments
+        on clv.customer_id = segments.customer_id
+
+),
+
+by_segment as (
+
+    select
+        'rfm_segment' as segment_type,
+        rfm_segment as segment,
+        cast(null as integer) as cluster_id,
+        count(*) as customers,
+        sum(clv_12m) as total_clv_12m,
+        avg(probability_active) as mean_probability_active,
+        avg(probability_purchase_90d) as mean_probability_purchase_90d,
+        avg(expected_purchases_365d) as mean_expected_purchases_365d
+    from customers
+    group by rfm_segment
+    union all
+    select
+        'behavioural_segment' as segment_type,
+        any_value(segment_name) as segment,
+        cast(cluster_id as integer) as cluster_id,
+        count(*) as customers,
+        sum(clv_12m) as total_clv_12m,
+        avg(probability_active) as mean_probability_active,
+        avg(probability_purchase_90d) as mean_probability_purchase_90d,
+        avg(expected_purchases_365d) as mean_expected_purchases_365d
+    from customers
+    group by cluster_id
+
+)
+
+select
+    segment_type,
+    segment,
+    cluster_id,
+    customers,
+    cast(round(total_clv_12m, 2) as decimal(18, 2)) as total_clv_12m,
+    cast(round(total_clv_12m / customers, 2) as decimal(18, 2)) as mean_clv_12m,
+    total_clv_12m / sum(total_clv_12m) over (partition by segment_type) as clv_share,
+    mean_probability_active,
+    mean_probability_purchase_90d,
+    mean_expected_purchases_365d
+from by_segment
+order by segment_type asc, total_clv_12m desc

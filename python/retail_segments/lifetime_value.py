@@ -1,0 +1,263 @@
+"""Customer lifetime value for the warehouse: fits BG/NBD and Gamma-Gamma (retail_segments.clv)
+on the customers' histories (int_clv_histories) and turns the parameters into per-customer
+forecasts and a holdout check. Called by the dbt Python models in models/intermediate/clv/.
+Time is in days throughout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import clv
+from . import settings as model_settings
+
+DAYS_PER_MONTH = 365.25 / 12
+WINDOWS = ("full", "calibration")
+# below this mean chance of dropping out after a purchase, a/(a+b), the data do not identify
+# dropout (the fit explains silences by low purchase rates instead)
+MIN_IDENTIFIED_DROPOUT = 0.01
+
+
+@dataclass(frozen=True)
+class LifetimeValueSettings:
+    clv_months: int = 12
+    monthly_discount_rate: float = 0.01
+    min_customers: int = 20  # fewer customers in a window: no fit, and say so
+
+    @classmethod
+    def from_meta(cls, meta_get) -> LifetimeValueSettings:
+        return model_settings.from_meta(cls, meta_get)
+
+
+PARAMETER_COLUMNS = {
+    "fit_window": "object",
+    "window_start_date": "datetime64[us]",
+    "window_end_date": "datetime64[us]",
+    "n_customers": "int64",
+    "n_repeat_customers": "int64",
+    "r": "float64",
+    "alpha": "float64",
+    "a": "float64",
+    "b": "float64",
+    "mean_dropout_probability": "float64",
+    "bgnbd_log_likelihood": "float64",
+    "dropout_at_bound": "bool",
+    "dropout_identified": "bool",
+    "p": "float64",
+    "q": "float64",
+    "gamma": "float64",
+    "gamma_gamma_log_likelihood": "float64",
+    "population_mean_spend": "float64",
+    "spend_frequency_correlation": "float64",
+    "converged": "bool",
+    "note": "object",
+}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
+
+
+def _arrays(histories: pd.DataFrame):
+    return (
+        histories["x"].to_numpy(float),
+        histories["t_x"].to_numpy(float),
+        histories["t"].to_numpy(float),
+        histories["repeat_spend_mean"].to_numpy(float),
+    )
+
+
+def _spend_rows(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Customers the spend model can learn from: a repeat purchase with positive spend."""
+    return (x > 0) & np.isfinite(m) & (m > 0)
+
+
+def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.DataFrame:
+    """One row per fit window with the BG/NBD and Gamma-Gamma maximum-likelihood
+    parameters, their log-likelihoods, the independence check of the spend model, and a
+    plain note on what the fit means."""
+    rows = []
+    for window in WINDOWS:
+        part = histories[(histories["fit_window"] == window) & (histories["t"] > 0)]
+        x, t_x, t, m = _arrays(part)
+        spend = _spend_rows(x, m)
+        if len(part) < settings.min_customers or spend.sum() < settings.min_customers:
+            print(
+                f"lifetime value ({window} window): {len(part)} customers, {int(spend.sum())} "
+                f"with a repeat purchase; at least {settings.min_customers} of each are needed "
+                "to fit, so no forecast is made",
+                flush=True,
+            )
+            continue
+        bg = clv.fit_bgnbd(x, t_x, t)
+        gg = clv.fit_gamma_gamma(x[spend], m[spend])
+        correlation = clv.spend_frequency_correlation(x[spend], m[spend])
+        rows.append(
+            {
+                "fit_window": window,
+                "window_start_date": part["window_start_date"].iloc[0],
+                "window_end_date": part["window_end_date"].iloc[0],
+                "n_customers": len(part),
+                "n_repeat_customers": int(spend.sum()),
+                "r": bg.r,
+                "alpha": bg.alpha,
+                "a": bg.a,
+                "b": bg.b,
+                "mean_dropout_probability": bg.mean_dropout_probability,
+                "bgnbd_log_likelihood": bg.log_likelihood,
+                "dropout_at_bound": bg.dropout_at_bound,
+                "dropout_identified": _dropout_identified(bg),
+                "p": gg.p,
+                "q": gg.q,
+                "gamma": gg.gamma,
+                "gamma_gamma_log_likelihood": gg.log_likelihood,
+                "population_mean_spend": gg.population_mean_spend
+                if np.isfinite(gg.population_mean_spend)
+                else gg.observed_mean_spend,
+                "spend_frequency_correlation": correlation,
+                "converged": bool(bg.converged and gg.converged),
+                "note": _note(bg, gg, correlation),
+            }
+        )
+    return pd.DataFrame(rows) if rows else _empty(PARAMETER_COLUMNS)
+
+
+def _dropout_identified(bg: clv.BgNbdParams) -> bool:
+    return not bg.dropout_at_bound and bg.mean_dropout_probability >= MIN_IDENTIFIED_DROPOUT
+
+
+def _note(bg: clv.BgNbdParams, gg: clv.GammaGammaParams, correlation: float) -> str:
+    notes = []
+    if not _dropout_identified(bg):
+        notes.append(
+            f"dropout not identified: a/(a+b) = {bg.mean_dropout_probability:.2g} per purchase"
+            + (" (at the parameter bound)" if bg.dropout_at_bound else "")
+            + ". Over this span the data cannot tell a customer who left from one who buys "
+            "rarely, so the model explains silences by low purchase rates (it is then the NBD "
+            "model without dropout) and probability_active is close to 1 for nearly everyone; "
+            "read probability_purchase_90d and expected purchases instead"
+        )
+    if not (bg.converged and gg.converged):
+        notes.append("the optimiser stopped before its convergence test passed")
+    if np.isfinite(correlation) and abs(correlation) > 0.3:
+        notes.append(
+            f"spend per purchase correlates with frequency ({correlation:.2f}): the Gamma-Gamma "
+            "independence assumption is doubtful"
+        )
+    return "; ".join(notes) or "fit as expected"
+
+
+def _params(parameters: pd.DataFrame, window: str):
+    row = parameters[parameters["fit_window"] == window]
+    if row.empty:
+        return None, None
+    row = row.iloc[0]
+    bg = clv.BgNbdParams(r=row["r"], alpha=row["alpha"], a=row["a"], b=row["b"])
+    gg = clv.GammaGammaParams(
+        p=row["p"], q=row["q"], gamma=row["gamma"], observed_mean_spend=row["population_mean_spend"]
+    )
+    return bg, gg
+
+
+VALUE_COLUMNS = {
+    "customer_id": "object",
+    "x": "int64",
+    "t_x": "int64",
+    "t": "int64",
+    "probability_active": "float64",
+    "probability_purchase_90d": "float64",
+    "expected_purchases_90d": "float64",
+    "expected_purchases_365d": "float64",
+    "expected_spend_per_purchase": "float64",
+    "spend_basis": "object",
+    "clv_12m": "float64",
+}
+
+
+def customer_values(
+    histories: pd.DataFrame, parameters: pd.DataFrame, settings: LifetimeValueSettings
+) -> pd.DataFrame:
+    """Every customer of the full window: probability still active, probability of a purchase
+    in the next 90 days, expected purchases in
+    the next 90 and 365 days, expected spend per purchase (with its basis) and the CLV over
+    the next clv_months discounted monthly. Vectorised over customers."""
+    bg, gg = _params(parameters, "full")
+    full = histories[histories["fit_window"] == "full"].sort_values("customer_id")
+    if bg is None or full.empty:
+        return _empty(VALUE_COLUMNS)
+    x, t_x, t, m = _arrays(full)
+    own_spend = _spend_rows(x, m)
+    basis = np.where(
+        own_spend,
+        "own repeat purchases",
+        np.where(
+            x > 0,
+            "population mean: no positive repeat spend",
+            "population mean: no repeat purchase",
+        ),
+    )
+    spend_input = np.where(own_spend, m, 0.0)  # expected_spend falls back where x = 0 or m <= 0
+    value = clv.discounted_clv(
+        bg,
+        gg,
+        x,
+        t_x,
+        t,
+        spend_input,
+        horizon_periods=settings.clv_months,
+        discount_rate_per_period=settings.monthly_discount_rate,
+        period_length=DAYS_PER_MONTH,
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": full["customer_id"].to_numpy(),
+            "x": x.astype(int),
+            "t_x": t_x.astype(int),
+            "t": t.astype(int),
+            "probability_active": clv.prob_alive(bg, x, t_x, t),
+            "probability_purchase_90d": clv.prob_purchase_within(bg, 90, x, t_x, t),
+            "expected_purchases_90d": clv.expected_purchases(bg, 90, x, t_x, t),
+            "expected_purchases_365d": clv.expected_purchases(bg, 365, x, t_x, t),
+            "expected_spend_per_purchase": clv.expected_spend(gg, x, spend_input),
+            "spend_basis": basis,
+            "clv_12m": value,
+        }
+    )
+
+
+HOLDOUT_COLUMNS = {
+    "customer_id": "object",
+    "x": "int64",
+    "t": "int64",
+    "holdout_days": "int64",
+    "actual_purchases": "int64",
+    "predicted_purchases": "float64",
+    "naive_purchases": "float64",
+}
+
+
+def holdout_predictions(histories: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFrame:
+    """Every customer of the calibration window: purchases in the holdout, as forecast by
+    the calibration fit and by the naive rule (their repeat-purchase rate so far, x / t,
+    times the holdout's length), beside what they did."""
+    bg, _ = _params(parameters, "calibration")
+    calibration = histories[histories["fit_window"] == "calibration"].sort_values("customer_id")
+    if bg is None or calibration.empty:
+        return _empty(HOLDOUT_COLUMNS)
+    x, t_x, t, _ = _arrays(calibration)
+    days = calibration["holdout_days"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        naive = np.where(t > 0, x / t * days, 0.0)
+    return pd.DataFrame(
+        {
+            "customer_id": calibration["customer_id"].to_numpy(),
+            "x": x.astype(int),
+            "t": t.astype(int),
+            "holdout_days": days.astype(int),
+            "actual_purchases": calibration["holdout_purchases"].to_numpy(int),
+            "predicted_purchases": clv.expected_purchases(bg, days, x, t_x, t),
+            "naive_purchases": naive,
+        }
+    )

@@ -1,0 +1,399 @@
+"""retail_segments.clv against the literature (CDNOW) and against properties that can fail.
+
+Published figures: Fader, Hardie & Lee 2005 (BG/NBD on the CDNOW sample), Fader & Hardie 2013
+(Gamma-Gamma), and Hardie's spreadsheets for those papers as quoted by the lifetimes tests.
+Data: tests/data/cdnow (see the README there). Fast: no dbt, no warehouse.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from retail_segments import clv
+
+CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow"
+PUBLISHED_BGNBD = clv.BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+PUBLISHED_GAMMA_GAMMA = clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    """2,357 customers, 39-week calibration: frequency (x), recency (t_x, weeks), T (weeks)."""
+    return pd.read_csv(CDNOW / "cdnow_customers_summary.csv")
+
+
+@pytest.fixture(scope="module")
+def cdnow_spend() -> pd.DataFrame:
+    """The same customers with zbar, the mean value of their repeat purchases."""
+    return pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+
+
+@pytest.fixture(scope="module")
+def cdnow_fit(cdnow) -> clv.BgNbdParams:
+    return clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+
+
+def simulate_bgnbd(params, n, rng, age_range=(27.0, 39.0), holdout=0.0, dropout=True):
+    """Draw n customers from the BG/NBD process (FHL 2005, section 3), vectorised.
+
+    lambda ~ Gamma(r, alpha), p ~ Beta(a, b); the customer buys at Poisson rate lambda and
+    after each repeat purchase drops out with probability p, so the lifetime number of repeat
+    purchases J is geometric on {1, 2, ...}. Of the K ~ Poisson(lambda T) purchase times in
+    (0, T] the customer makes x = min(K, J); the x-th of K uniform times is T * Beta(x, K-x+1).
+    Returns x, t_x, T and, for customers still active at T, the purchases in (T, T+holdout].
+    """
+    rate = rng.gamma(params.r, 1.0 / params.alpha, n)
+    age = rng.uniform(*age_range, n)
+    possible = rng.poisson(rate * age)
+    if dropout:
+        lifetime_purchases = rng.geometric(rng.beta(params.a, params.b, n))
+    else:
+        lifetime_purchases = np.full(n, np.iinfo(np.int64).max)
+    x = np.minimum(possible, lifetime_purchases)
+    t_x = np.where(x > 0, age * rng.beta(np.maximum(x, 1), possible - x + 1), 0.0)
+    active = lifetime_purchases > possible
+    future = rng.poisson(rate * holdout)
+    holdout_purchases = np.where(active, np.minimum(future, lifetime_purchases - possible), 0)
+    return x.astype(float), t_x, age, holdout_purchases
+
+
+def direct_series_hyp2f1_term(r, a, b, x, z, max_terms=20000):
+    """(1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z) by summing the Gauss series term by term."""
+    big_a, big_b, big_c = r + x, b + x, a + b + x - 1.0
+    term = np.ones_like(z)
+    total = np.ones_like(z)
+    for n in range(max_terms):
+        term = term * (big_a + n) * (big_b + n) / ((big_c + n) * (n + 1.0)) * z
+        total = total + term
+        if np.all(np.abs(term) <= 1e-18 * np.abs(total)):
+            break
+    return (1.0 - z) ** (r + x) * total
+
+
+# --------------------------------------------------------------------------------------------
+# BG/NBD: published CDNOW estimates
+
+
+def test_bgnbd_fit_on_cdnow_matches_fhl_2005(cdnow_fit):
+    fit = cdnow_fit
+    assert fit.converged and not fit.dropout_at_bound and fit.params_at_bound == ()
+    assert fit.n_customers == 2357
+    # FHL 2005 table: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426; LL = -9582.4
+    assert fit.r == pytest.approx(0.243, rel=0.01)
+    assert fit.alpha == pytest.approx(4.414, rel=0.01)
+    assert fit.a == pytest.approx(0.793, rel=0.01)
+    assert fit.b == pytest.approx(2.426, rel=0.01)
+    assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.5)
+    # and closer than 1%: every estimate rounds to the published three decimals
+    assert [round(v, 3) for v in (fit.r, fit.alpha, fit.a, fit.b)] == [0.243, 4.414, 0.793, 2.426]
+
+
+def test_bgnbd_reported_log_likelihood_is_the_maximum_in_the_input_unit(cdnow, cdnow_fit):
+    x, t_x, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    at_fit = clv.bgnbd_log_likelihood(cdnow_fit, x, t_x, T)
+    at_published = clv.bgnbd_log_likelihood(PUBLISHED_BGNBD, x, t_x, T)
+    assert cdnow_fit.log_likelihood == pytest.approx(at_fit, abs=1e-6)
+    assert at_published == pytest.approx(-9582.4, abs=0.5)
+    assert at_fit >= at_published
+
+
+def test_bgnbd_fit_does_not_depend_on_the_time_unit(cdnow, cdnow_fit):
+    x, t_x, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    in_days = clv.fit_bgnbd(x, 7 * t_x, 7 * T)
+    assert in_days.alpha == pytest.approx(7 * cdnow_fit.alpha, rel=1e-5)
+    for name in ("r", "a", "b"):
+        assert getattr(in_days, name) == pytest.approx(getattr(cdnow_fit, name), rel=1e-5)
+    # the likelihood of x purchase times picks up 1/7 per purchase
+    shift = x.sum() * np.log(7)
+    assert in_days.log_likelihood == pytest.approx(cdnow_fit.log_likelihood - shift, abs=1e-4)
+    np.testing.assert_allclose(
+        clv.prob_alive(in_days, x, 7 * t_x, 7 * T), clv.prob_alive(cdnow_fit, x, t_x, T), rtol=1e-5
+    )
+
+
+def test_weighted_fit_on_compressed_rows_equals_unweighted_fit(cdnow, cdnow_fit):
+    rows, counts = np.unique(
+        cdnow[["frequency", "recency", "T"]].to_numpy(), axis=0, return_counts=True
+    )
+    assert len(rows) < len(cdnow)  # there is something to compress
+    compressed = clv.fit_bgnbd(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
+    assert compressed.n_customers == cdnow_fit.n_customers
+    assert compressed.log_likelihood == pytest.approx(cdnow_fit.log_likelihood, abs=1e-6)
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(compressed, name) == pytest.approx(getattr(cdnow_fit, name), rel=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# BG/NBD: published predictions and properties
+
+
+def test_conditional_expectation_matches_fhl_2005_example(cdnow_fit):
+    # FHL 2005: customer with x = 2, t_x = 30.43, T = 38.86 weeks: 1.226 purchases in 39 weeks
+    for params in (PUBLISHED_BGNBD, cdnow_fit):
+        assert float(clv.expected_purchases(params, 39, 2, 30.43, 38.86)) == pytest.approx(
+            1.226, abs=5e-4
+        )
+
+
+def test_new_customer_expectation_matches_hardie_spreadsheet(cdnow_fit):
+    # E[X(t)] (eq. 7) at the CDNOW estimates, from Hardie's BG/NBD spreadsheet (as quoted by
+    # the lifetimes tests); the 78-week value differs from ours by 3.7e-4
+    weeks = np.array([0.1429, 1.0, 3.00, 31.8571, 32.00, 78.00])
+    spreadsheet = np.array([0.0078, 0.0532, 0.1506, 1.0405, 1.0437, 1.8576])
+    np.testing.assert_allclose(clv.expected_purchases_new(cdnow_fit, weeks), spreadsheet, atol=5e-4)
+
+
+def test_prob_alive_properties(cdnow_fit):
+    p = cdnow_fit
+    assert np.all(clv.prob_alive(p, 0, 0, [0.0, 1.0, 38.86, 1000.0]) == 1.0)
+    ages = np.linspace(30.43, 300, 50)
+    falling = clv.prob_alive(p, 2, 30.43, ages)
+    assert falling[0] == pytest.approx(1 / (1 + p.a / (p.b + 1)), rel=1e-12)  # t_x = T
+    assert np.all(np.diff(falling) < 0) and np.all(falling > 0)
+    rising = clv.prob_alive(p, 2, np.linspace(0, 38.86, 50), 38.86)
+    assert np.all(np.diff(rising) > 0)
+    # FHL appendix formula in plain floats
+    odds = p.a / (p.b + 2 - 1) * ((p.alpha + 38.86) / (p.alpha + 30.43)) ** (p.r + 2)
+    assert float(clv.prob_alive(p, 2, 30.43, 38.86)) == pytest.approx(1 / (1 + odds), rel=1e-12)
+    # many purchases long ago: practically gone, but no overflow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert 0 <= float(clv.prob_alive(p, 500, 1.0, 38.86)) < 1e-100
+
+
+def test_expected_purchases_properties(cdnow_fit):
+    p = cdnow_fit
+    horizons = np.linspace(0, 104, 53)
+    path = clv.expected_purchases(p, horizons, 2, 30.43, 38.86)
+    assert path[0] == 0 and np.all(np.diff(path) > 0)
+    # never more than an active customer's expected rate (r+x)/(alpha+T) times t
+    assert np.all(path <= (p.r + 2) / (p.alpha + 38.86) * horizons + 1e-12)
+    # x = 0 and age T: the posterior is the prior with alpha -> alpha + T (eq. 10 vs eq. 7)
+    for age in (0.0, 10.0, 38.86):
+        shifted = clv.BgNbdParams(r=p.r, alpha=p.alpha + age, a=p.a, b=p.b)
+        np.testing.assert_allclose(
+            clv.expected_purchases(p, horizons, 0, 0, age),
+            clv.expected_purchases_new(shifted, horizons),
+            rtol=1e-12,
+        )
+    # customers broadcast against horizons
+    grid = clv.expected_purchases(p, horizons[:, None], [0, 1, 5], [0, 10, 35], [38.86] * 3)
+    assert grid.shape == (53, 3)
+
+
+def test_robust_hypergeometric_term_agrees_with_direct_series():
+    z = np.array([0.05, 0.2, 0.35, 0.5, 0.6])
+    for r, a, b in [(0.243, 0.793, 2.426), (1.7, 3.5, 0.8), (0.05, 0.02, 40.0), (0.5, 1.3, 1.2)]:
+        for x in (0.0, 1.0, 2.0, 7.0, 25.0):
+            robust = clv._hyp2f1_term(r, a, b, x, z)
+            direct = direct_series_hyp2f1_term(r, a, b, x, z)
+            np.testing.assert_allclose(robust, direct, rtol=1e-10, err_msg=f"{r, a, b, x}")
+            # and the quantity used, (a+b+x-1)/(a-1) (1 - H), to 1e-8
+            scale = (a + b + x - 1) / (a - 1)
+            np.testing.assert_allclose(
+                scale * (1 - robust), scale * (1 - direct), rtol=1e-8, err_msg=f"{r, a, b, x}"
+            )
+
+
+def test_quadrature_fallback_agrees_with_hypergeometric_path():
+    rng = np.random.default_rng(5)
+    n = 200
+    r, a = 10 ** rng.uniform(-1.5, 0.7, n), 10 ** rng.uniform(-2, 0.5, n)
+    b = 10 ** rng.uniform(-0.5, 3, n)
+    x = rng.choice([0.0, 1.0, 3.0, 20.0], n)
+    alpha_T, t = 10 ** rng.uniform(0, 2, n), 10 ** rng.uniform(-0.5, 2, n)
+    for i in range(n):
+        args = (r[i], alpha_T[i : i + 1], a[i], b[i], x[i : i + 1], t[i : i + 1])
+        by_hyp2f1 = clv._expected_purchases_if_alive(*args)
+        by_quadrature = clv._expected_purchases_if_alive_by_quadrature(*args)
+        np.testing.assert_allclose(by_quadrature, by_hyp2f1, rtol=1e-8)
+
+
+def test_expected_purchases_where_scipy_hyp2f1_fails():
+    # b huge, a tiny (the no-dropout corner) and t >> alpha: scipy 1.17 returns non-finite
+    # 2F1 for z = t/(alpha+t) above ~0.998 here, so these values come from the quadrature
+    p = clv.BgNbdParams(r=0.5, alpha=0.2, a=1e-4, b=1e6)
+    horizons = np.geomspace(1, 2000, 400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = clv.expected_purchases_new(p, horizons)
+    assert np.all(np.isfinite(path)) and np.all(np.diff(path) > 0)
+    # p ~ Beta(1e-4, 1e6) is practically 0: close to the no-dropout r t / alpha, never above
+    no_dropout = p.r / p.alpha * horizons
+    assert np.all(path <= no_dropout) and np.all(path >= 0.999 * no_dropout)
+
+
+def test_expected_purchases_is_continuous_through_a_equal_one():
+    values = [
+        float(clv.expected_purchases(clv.BgNbdParams(0.243, 4.414, a, 2.426), 39, 2, 30.43, 38.86))
+        for a in (1 - 1e-4, 1 - 1e-7, 1.0, 1 + 1e-7, 1 + 1e-4)
+    ]
+    assert np.all(np.isfinite(values)) and np.all(np.diff(values) < 0)
+    assert values[2] == pytest.approx(values[1], rel=1e-7)
+
+
+def test_invalid_inputs_are_refused():
+    with pytest.raises(ValueError, match="t_x <= T"):
+        clv.fit_bgnbd([1, 2], [5.0, 3.0], [4.0, 10.0])
+    with pytest.raises(ValueError, match="integer"):
+        clv.prob_alive(PUBLISHED_BGNBD, 1.5, 1.0, 2.0)
+    with pytest.raises(ValueError, match="t must be"):
+        clv.expected_purchases(PUBLISHED_BGNBD, -1.0, 1, 1.0, 2.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Gamma-Gamma
+
+
+def test_gamma_gamma_fit_on_cdnow_matches_fader_hardie_2013(cdnow_spend):
+    fit = clv.fit_gamma_gamma(cdnow_spend["x"], cdnow_spend["zbar"])
+    assert fit.converged and fit.n_customers == 946  # customers with x > 0
+    assert fit.p == pytest.approx(6.25, rel=0.01)
+    assert fit.q == pytest.approx(3.74, rel=0.01)
+    assert fit.gamma == pytest.approx(15.44, rel=0.01)
+    assert fit.log_likelihood == pytest.approx(
+        clv.gamma_gamma_log_likelihood(fit, cdnow_spend["x"], cdnow_spend["zbar"]), abs=1e-6
+    )
+    # FH 2013 / Hardie's spreadsheet: population mean spend 35.17
+    assert fit.population_mean_spend == pytest.approx(35.17, abs=0.005)
+
+
+def test_gamma_gamma_fit_is_invariant_to_money_unit_and_compression(cdnow_spend):
+    x, m = cdnow_spend["x"].to_numpy(), cdnow_spend["zbar"].to_numpy()
+    base = clv.fit_gamma_gamma(x, m)
+    in_cents = clv.fit_gamma_gamma(x, 100 * m)
+    assert in_cents.gamma == pytest.approx(100 * base.gamma, rel=1e-5)
+    assert (in_cents.p, in_cents.q) == pytest.approx((base.p, base.q), rel=1e-5)
+    rows, counts = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
+    compressed = clv.fit_gamma_gamma(rows[:, 0], rows[:, 1], weights=counts)
+    assert (compressed.p, compressed.q, compressed.gamma) == pytest.approx(
+        (base.p, base.q, base.gamma), rel=1e-5
+    )
+    assert compressed.log_likelihood == pytest.approx(base.log_likelihood, abs=1e-6)
+
+
+def test_expected_spend_matches_hardie_spreadsheet(cdnow_spend):
+    first_ten = cdnow_spend.head(10)
+    spend = clv.expected_spend(PUBLISHED_GAMMA_GAMMA, first_ten["x"], first_ten["zbar"])
+    # Hardie's Gamma-Gamma spreadsheet (note 025) as quoted by the lifetimes tests
+    hardie = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17]
+    np.testing.assert_allclose(spend, hardie, atol=0.1)
+
+
+def test_expected_spend_fallbacks():
+    gg = clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44, observed_mean_spend=30.0)
+    x, m = np.array([0, 3, 3, 2]), np.array([0.0, 20.0, -1.0, 50.0])
+    spend = clv.expected_spend(gg, x, m)
+    population = 6.25 * 15.44 / 2.74
+    assert spend[0] == pytest.approx(population) and spend[2] == pytest.approx(population)
+    # the two documented forms of eq. 5 agree
+    weight = (gg.q - 1) / (gg.p * 3 + gg.q - 1)
+    assert spend[1] == pytest.approx(weight * population + (1 - weight) * 20.0)
+    # between the customer's own mean and the population mean
+    assert 20.0 < spend[1] < population and population < spend[3] < 50.0
+    # q <= 1: no population mean; the fitted customers' mean spend stands in
+    heavy_tail = clv.GammaGammaParams(p=2.0, q=0.8, gamma=10.0, observed_mean_spend=30.0)
+    assert np.isnan(heavy_tail.population_mean_spend)
+    assert clv.expected_spend(heavy_tail, [0, 1], [0.0, 20.0]) == pytest.approx(
+        [30.0, 2.0 * (10.0 + 20.0) / (2.0 + 0.8 - 1)]
+    )
+    unfitted = clv.GammaGammaParams(p=2.0, q=0.8, gamma=10.0)
+    assert clv.expected_spend(unfitted, [0, 1, 3], [0.0, 20.0, 40.0])[0] == pytest.approx(30.0)
+
+
+# --------------------------------------------------------------------------------------------
+# CLV and the independence check
+
+
+def test_discounted_clv_is_the_discounted_sum_of_period_purchases(cdnow_spend, cdnow_fit):
+    gg = PUBLISHED_GAMMA_GAMMA
+    rows = cdnow_spend.head(20)
+    x, t_x, T, m = (rows[c].to_numpy() for c in ("x", "t_x", "T", "zbar"))
+    month = 52 / 12
+    value = clv.discounted_clv(cdnow_fit, gg, x, t_x, T, m, 12, 0.01, period_length=month)
+    cumulative = [clv.expected_purchases(cdnow_fit, i * month, x, t_x, T) for i in range(13)]
+    by_hand = sum(
+        (cumulative[i] - cumulative[i - 1]) / 1.01**i for i in range(1, 13)
+    ) * clv.expected_spend(gg, x, m)
+    np.testing.assert_allclose(value, by_hand, rtol=1e-12)
+    undiscounted = clv.discounted_clv(cdnow_fit, gg, x, t_x, T, m, 12, 0.0, period_length=month)
+    np.testing.assert_allclose(undiscounted, cumulative[12] * clv.expected_spend(gg, x, m))
+    assert np.all(value < undiscounted) and np.all(value > 0)
+
+
+def test_spend_frequency_correlation(cdnow_spend):
+    x, m = cdnow_spend["x"].to_numpy(), cdnow_spend["zbar"].to_numpy()
+    repeat = x > 0
+    corr = clv.spend_frequency_correlation(x, m)
+    assert corr == pytest.approx(np.corrcoef(x[repeat], m[repeat])[0, 1], abs=1e-12)
+    assert corr == pytest.approx(0.1139, abs=1e-4)  # weak: the Gamma-Gamma assumption holds
+    assert np.isnan(clv.spend_frequency_correlation([0, 2, 2], [0.0, 5.0, 7.0]))
+
+
+# --------------------------------------------------------------------------------------------
+# The dropout collapse, and scale
+
+
+@pytest.mark.parametrize("unit", [1.0, 7.0])  # weeks, and days as in UCI Online Retail
+def test_no_dropout_data_stop_at_the_bound_and_are_flagged(unit):
+    rng = np.random.default_rng(20240601)
+    x, t_x, T, _ = simulate_bgnbd(PUBLISHED_BGNBD, 20_000, rng, dropout=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warnings either
+        fit = clv.fit_bgnbd(x, unit * t_x, unit * T)
+        alive = clv.prob_alive(fit, x, unit * t_x, unit * T)
+        next_year = clv.expected_purchases(fit, unit * 52, x, unit * t_x, unit * T)
+        new = clv.expected_purchases_new(fit, unit * np.array([1.0, 52.0, 520.0]))
+    assert np.isfinite([fit.r, fit.alpha, fit.a, fit.b, fit.log_likelihood]).all()
+    assert fit.dropout_at_bound
+    assert fit.mean_dropout_probability < 1e-3
+    assert {"a", "b"} & set(fit.params_at_bound)
+    # purchase rates are still estimated: r, alpha of the generating process within 10%
+    assert fit.r == pytest.approx(PUBLISHED_BGNBD.r, rel=0.1)
+    assert fit.alpha == pytest.approx(unit * PUBLISHED_BGNBD.alpha, rel=0.1)
+    assert np.all(alive > 0.99)
+    assert np.isfinite(next_year).all() and np.isfinite(new).all()
+
+
+def test_million_customers_fit_predict_and_recover_the_process():
+    n = 1_000_000
+    rng = np.random.default_rng(1997)
+    x, t_x, T, holdout = simulate_bgnbd(PUBLISHED_BGNBD, n, rng, holdout=39.0)
+    started = time.perf_counter()
+    fit = clv.fit_bgnbd(x, t_x, T)
+    fitted = time.perf_counter()
+    alive = clv.prob_alive(fit, x, t_x, T)
+    expected = clv.expected_purchases(fit, 39.0, x, t_x, T)
+    predicted = time.perf_counter()
+    print(f"1e6 customers: fit {fitted - started:.2f} s, predictions {predicted - fitted:.2f} s")
+    assert fit.converged and not fit.dropout_at_bound
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(fit, name) == pytest.approx(getattr(PUBLISHED_BGNBD, name), rel=0.1)
+    assert alive.shape == expected.shape == (n,)
+    # eq. 10 averages to the simulated hold-out purchases (law of total expectation) ...
+    standard_error = holdout.std() / np.sqrt(n)
+    truth = clv.expected_purchases(PUBLISHED_BGNBD, 39.0, x, t_x, T)
+    assert abs(truth.mean() - holdout.mean()) < 4 * standard_error
+    assert abs(expected.mean() - holdout.mean()) < 4 * standard_error
+    # ... and eq. 7 at each customer's age to the simulated calibration purchases
+    calibration = clv.expected_purchases_new(PUBLISHED_BGNBD, T)
+    assert abs(calibration.mean() - x.mean()) < 4 * x.std() / np.sqrt(n)
+
+
+def test_probability_of_a_purchase_within_t_matches_simulation():
+    """Averaged over simulated customers, P(a purchase in (T, T + 39]) is the simulated share
+    of customers who made one (law of total expectation), and it is below P(alive) for
+    customers who bought once."""
+    n = 200_000
+    rng = np.random.default_rng(2005)
+    x, t_x, T, holdout = simulate_bgnbd(PUBLISHED_BGNBD, n, rng, holdout=39.0)
+    predicted = clv.prob_purchase_within(PUBLISHED_BGNBD, 39.0, x, t_x, T)
+    bought = (holdout > 0).astype(float)
+    assert abs(predicted.mean() - bought.mean()) < 4 * bought.std() / np.sqrt(n)
+    once = x == 0
+    assert (predicted[once] < clv.prob_alive(PUBLISHED_BGNBD, x[once], t_x[once], T[once])).all()
