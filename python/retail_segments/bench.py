@@ -169,7 +169,8 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
     cleaning = sum(
         m["seconds"] for m in models if m["kind"] == "model" and m["node"] in CLEANING_AND_RFM
     )
-    python_models = sum(m["seconds"] for m in models if m["node"] in PYTHON_MODELS)
+    python_names = python_models()
+    python_seconds = sum(m["seconds"] for m in models if m["node"] in python_names)
     tests = sum(m["seconds"] for m in models if m["kind"] in ("test", "unit_test"))
     result = {
         "name": name,
@@ -191,7 +192,7 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
         "staging_seconds": round(
             sum(m["seconds"] for m in models if m["node"] == STAGING_MODEL), 2
         ),
-        "python_models_seconds": round(python_models, 1),
+        "python_models_seconds": round(python_seconds, 1),
         "tests_seconds": round(tests, 1),
         "models": models,
     }
@@ -206,17 +207,9 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
     return result
 
 
-PYTHON_MODELS = (
-    "int_cluster_candidates",
-    "int_customer_clusters",
-    "int_customer_projections",
-    "int_product_category_candidates",
-    "int_product_categories",
-    "int_customer_interest_segments",
-    "int_prediction_study",
-    "int_prediction_evaluation",
-    "int_new_customer_predictions",
-)
+def python_models() -> set[str]:
+    """The dbt Python models of the project (every models/**/*.py)."""
+    return {path.stem for path in (project_dir() / "models").rglob("*.py")}
 
 
 def markdown(result: dict) -> str:

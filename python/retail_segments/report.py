@@ -122,6 +122,30 @@ def rfm_segments(w: Warehouse):
     return _png(fig)
 
 
+def clv_holdout_check(w: Warehouse):
+    """The classic BTYD check: holdout purchases per customer, actual against forecast, by
+    the number of repeat purchases in the calibration window."""
+    data = w.df("clv_evaluation")
+    data = data[data["group_type"] == "calibration_repeat_purchases"]
+    positions = np.arange(len(data))
+    fig, ax = _figure()
+    for offset, column, label, colour in (
+        (-0.27, "actual_purchases", "actual", "#333333"),
+        (0.0, "predicted_purchases", "BG/NBD forecast", "#4c72b0"),
+        (0.27, "naive_purchases", "naive rate rule", "#c7c7c7"),
+    ):
+        ax.bar(
+            positions + offset, data[column] / data["customers"], 0.27, label=label, color=colour
+        )
+    ax.set_xticks(positions, data["group_value"])
+    ax.set_xlabel("repeat purchases in the calibration window")
+    ax.set_ylabel("purchase days per customer in the holdout")
+    days = int(data["holdout_days"].iloc[0]) if len(data) else 0
+    ax.set_title(f"Lifetime-value forecast checked on the {days}-day holdout")
+    ax.legend()
+    return _png(fig)
+
+
 def k_selection(w: Warehouse):
     data = w.df("cluster_model_selection")
     metrics = [
@@ -244,6 +268,14 @@ TABLES: list[tuple[str, str, str]] = [
         "from marts.rfm_segment_summary order by segment_order",
     ),
     (
+        "Lifetime value by segment (12 months, discounted)",
+        "clv_by_segment",
+        "select segment_type, segment, customers, total_clv_12m, mean_clv_12m, "
+        "round(clv_share * 100, 1) as pct_clv, "
+        "round(mean_probability_purchase_90d * 100, 1) as pct_buying_in_90_days "
+        "from marts.clv_by_segment order by segment_type, total_clv_12m desc",
+    ),
+    (
         "Product categories (what is bought together)",
         "product_category_summary",
         "select category_id, category_label, products, "
@@ -259,9 +291,14 @@ TABLES: list[tuple[str, str, str]] = [
         "from marts.product_category_basket_lift",
     ),
     (
-        "Prediction of new customers' segments",
+        "What the first invoice tells about a new customer (test customers, 95% intervals)",
         "prediction_evaluation",
-        "select * from marts.prediction_evaluation order by target, balanced_accuracy desc",
+        "select target, metric, model, model_kind, round(value, 3) as value, "
+        "round(ci_low, 3) as ci_low, round(ci_high, 3) as ci_high, n_test "
+        "from marts.prediction_evaluation "
+        "where protocol = 'first_invoice_features_time_split' and metric in "
+        "('roc_auc', 'pr_auc', 'top_decile_return_rate', 'return_rate', "
+        "'balanced_accuracy', 'macro_f1') order by target, metric, value desc",
     ),
 ]
 
@@ -277,6 +314,7 @@ CHARTS: list[tuple[str, Callable[[Warehouse], str]]] = [
     ("Customers in t-SNE space", tsne_scatter),
     ("Cluster profiles", cluster_profiles),
     ("Segment transitions", transition_heatmap),
+    ("Lifetime value: forecast against the holdout", clv_holdout_check),
 ]
 
 PAGE = """<!doctype html>

@@ -258,7 +258,7 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
     result = run_segments("report", "--db", str(synthetic_db), "--out", str(out), cwd=other_dir)
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
-    assert len(progress) == 16 and all(": ok" in line or "skipped" in line for line in progress)
+    assert len(progress) == 19 and all(": ok" in line or "skipped" in line for line in progress)
     dom = subprocess.run(
         [
             chromium,
@@ -273,8 +273,8 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
         timeout=180,
     ).stdout
     body = re.search(r"<body[^>]*>", dom).group(0)
-    assert 'data-charts="11"' in body
-    assert 'data-images-loaded="11"' in body and 'data-images-broken="0"' in body
+    assert 'data-charts="12"' in body
+    assert 'data-images-loaded="12"' in body and 'data-images-broken="0"' in body
     screenshot = tmp_path / "report.png"
     subprocess.run(
         [
