@@ -58,6 +58,8 @@ class ClusteringSettings:
     silhouette_tolerance: float = 0.01  # "close": prefer fewer clusters within this
     tsne_sample: int = 1_000
     random_state: int = 42
+    # fewer customers to fit on than this: one segment for everyone, and the build says so
+    min_customers: int = 20
     # candidates are evaluated in this many worker processes (each is seeded, so the
     # result does not depend on it); 1 evaluates them in the model's own process
     n_jobs: int = 2
@@ -150,6 +152,8 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     rng = np.random.default_rng(settings.random_state)
     fit_index = _sample(len(fit_rows), settings.fit_sample, rng)
     data = fit_rows[fit_index]
+    if len(data) < settings.min_customers:
+        return _single_segment(len(data), settings)
     ward_index = _sample(len(data), settings.agglomerative_sample, rng)
     stability = StabilityPlan(data[_sample(len(data), settings.stability_sample, rng)], settings)
     ward_tree = WardTree(data[ward_index])
@@ -171,6 +175,32 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
         selection, replace(settings, choose_k_min=0, choose_k_max=10**6)
     )
     return selection
+
+
+def _single_segment(customers: int, settings: ClusteringSettings) -> pd.DataFrame:
+    """Too few customers to compare clusterings: one segment (k = 1) is the only candidate."""
+    print(
+        f"behavioural clustering: {customers} customers to fit on (at least "
+        f"{settings.min_customers} needed to compare clusterings); everyone is one segment",
+        flush=True,
+    )
+    row = {
+        "algorithm": "kmeans",
+        "n_clusters": 1,
+        "seed": settings.seeds[0],
+        "fit_customers": customers,
+        "silhouette": None,
+        "calinski_harabasz": None,
+        "davies_bouldin": None,
+        "inertia": None,
+        "bic": None,
+        "smallest_cluster_share": 1.0,
+        "stability": None,
+        "is_chosen": True,
+        "is_statistical_best": True,
+    }
+    numbers = ["silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "bic", "stability"]
+    return pd.DataFrame([row]).astype({name: float for name in numbers})
 
 
 def _evaluate(algorithm, k, data, ward_index, ward_tree, stability, settings) -> dict:
@@ -356,8 +386,11 @@ def project(features: pd.DataFrame, settings: ClusteringSettings) -> pd.DataFram
     """2-D coordinates for plots: PCA for everyone, t-SNE on a bounded sample."""
     features = prepare(features)
     data = features[list(FEATURES)].to_numpy(float)
-    pca = PCA(n_components=2, random_state=settings.random_state).fit(data)
-    coordinates = pca.transform(data)
+    if len(data) >= 3:
+        pca = PCA(n_components=2, random_state=settings.random_state).fit(data)
+        coordinates, explained = pca.transform(data), pca.explained_variance_ratio_
+    else:  # too few customers for a plane: everyone at the origin
+        coordinates, explained = np.zeros((len(data), 2)), np.full(2, np.nan)
     rng = np.random.default_rng(settings.random_state)
     tsne_index = _sample(len(data), settings.tsne_sample, rng)
     tsne = np.full((len(data), 2), np.nan)
@@ -375,8 +408,8 @@ def project(features: pd.DataFrame, settings: ClusteringSettings) -> pd.DataFram
             "customer_id": features["customer_id"],
             "pca_1": coordinates[:, 0],
             "pca_2": coordinates[:, 1],
-            "pca_1_explained_variance": float(pca.explained_variance_ratio_[0]),
-            "pca_2_explained_variance": float(pca.explained_variance_ratio_[1]),
+            "pca_1_explained_variance": float(explained[0]),
+            "pca_2_explained_variance": float(explained[1]),
             "tsne_1": tsne[:, 0],
             "tsne_2": tsne[:, 1],
             "is_tsne_sample": np.isin(np.arange(len(data)), tsne_index),

@@ -482,6 +482,7 @@ class InterestSettings:
     silhouette_tolerance: float = 0.01
     silhouette_sample: int = 3_000
     fit_sample: int = 50_000
+    min_customers: int = 20  # fewer: one segment for everyone
     # naming: categories that may name a segment
     min_name_share: float = 0.08
     max_name_category_revenue: float = 0.25
@@ -547,6 +548,18 @@ def fit_interest_model(
     data = data[_sample(len(data), settings.fit_sample, rng)]
     sample = _sample(len(data), settings.silhouette_sample, rng)
     rows, models = [], {}
+    if len(data) < settings.min_customers:
+        print(
+            f"interest segments: {len(data)} customers bought before the cut-off (at least "
+            f"{settings.min_customers} needed to compare segmentations); everyone is one segment",
+            flush=True,
+        )
+        model = KMeans(n_clusters=1, n_init=1, random_state=settings.random_state).fit(data)
+        holder.model, holder.k = model, 1
+        holder.selection = pd.DataFrame(
+            [{"n_clusters": 1, "silhouette": np.nan, "smallest_cluster_share": 1.0}]
+        ).assign(is_chosen=True)
+        return holder
     for k in range(settings.k_min, settings.k_max + 1):
         if k >= len(data):
             break

@@ -15,8 +15,13 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[2]
 REAL_DATA = (PROJECT / ".." / "shared" / "data" / "online_retail.parquet").resolve()
 
+if not REAL_DATA.exists() and os.environ.get("CI"):
+    # CI must never pass by skipping the real-data tests
+    pytest.exit(f"error: CI is set but the real data is missing at {REAL_DATA}", returncode=3)
+
 needs_real_data = pytest.mark.skipif(
-    not REAL_DATA.exists(), reason=f"real data not found at {REAL_DATA}"
+    not REAL_DATA.exists(),
+    reason=f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run",
 )
 
 
@@ -84,7 +89,7 @@ def synthetic_db(tmp_path_factory) -> Path:
 def real_reference_db(tmp_path_factory) -> Path:
     """The real data with the reference notebook's cancellation rule and as-of date."""
     if not REAL_DATA.exists():
-        pytest.skip(f"real data not found at {REAL_DATA}")
+        pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
     db = tmp_path_factory.mktemp("real_reference") / "segments.duckdb"
     build_warehouse(
         db,
@@ -101,7 +106,7 @@ def real_reference_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_allocate_db(tmp_path_factory) -> Path:
     if not REAL_DATA.exists():
-        pytest.skip(f"real data not found at {REAL_DATA}")
+        pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
     db = tmp_path_factory.mktemp("real_allocate") / "segments.duckdb"
     build_warehouse(db, "--raw", str(REAL_DATA))
     return db

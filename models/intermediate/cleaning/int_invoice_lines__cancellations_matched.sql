@@ -1,4 +1,4 @@
--- Rule 3a: every deduplicated line with the outcome of cancellation matching, in the mode
+-- Rule 4a: every deduplicated line with the outcome of cancellation matching, in the mode
 -- chosen by the var `cancellation_matching` (allocate | reference).
 {%- set mode = var('cancellation_matching') %}
 {%- if mode not in ['allocate', 'reference'] %}

@@ -1,4 +1,4 @@
--- Cleaning rule 2: exact duplicate lines (every raw column equal) are export artefacts;
+-- Cleaning rule 3: exact duplicate lines (every raw column equal) are export artefacts;
 -- keep the first occurrence, so a line keeps its first position in the file.
 -- A hash aggregate over the columns: no sort of the whole file. (is_cancellation follows
 -- from invoice_no and quantity, so grouping by it too changes no group.)
@@ -13,5 +13,5 @@ select
     customer_id,
     country,
     is_cancellation
-from {{ ref('int_invoice_lines__with_customer') }}
+from {{ ref('int_invoice_lines__complete') }}
 group by all

@@ -1,4 +1,4 @@
--- Cleaning rule 5: a line with a zero (or negative) unit price is no sale; the rest get
+-- Cleaning rule 6: a line with a zero (or negative) unit price is no sale; the rest get
 -- their revenue net of what was cancelled.
 select
     *,

@@ -2,7 +2,8 @@
 -- before it, test customers first bought on or after it with their whole horizon observed.
 -- The var prediction_cutoff sets it; by default it is the day that makes the smaller of
 -- the two sets as large as possible (earliest such day), counted over customers whose
--- first purchase is after the burn-in and whose horizon ends within the data.
+-- first purchase is after the burn-in and whose horizon ends within the data; when no day
+-- gives both sets a customer, the day after the data (everything is fitted on all of it).
 {%- set horizon = var('prediction_horizon_days') | int %}
 {%- set burn_in = var('prediction_burn_in_days') | int %}
 with
@@ -90,7 +91,12 @@ select
         cast('{{ var("prediction_cutoff") }}' as date) as cutoff_date,
         'var prediction_cutoff' as chosen_by,
     {%- else -%}
-        coalesce(best.cutoff_date, bounds.last_date - {{ horizon }}) as cutoff_date,
+        -- too short a history for both sets: every model is fitted on all the data, and
+        -- the prediction says it is skipped
+        case
+            when least(best.train_customers, best.test_customers) > 0 then best.cutoff_date
+            else bounds.last_date + 1
+        end as cutoff_date,
         'largest smaller set of training and test customers' as chosen_by,
     {%- endif %}
     best.train_customers as balanced_train_customers,

@@ -1,16 +1,21 @@
--- What each cleaning rule removed, in order, so that every raw row is accounted for:
--- raw rows = rows kept + the sum of rows_removed (tested by assert_audit_conserves_rows).
+-- What each cleaning rule removed, in order: the fates of int_invoice_lines__fates counted
+-- (every raw line is kept or removed by exactly one rule, tested by
+-- assert_every_raw_row_has_one_fate), with what cancellation matching did.
 with
 
-counts as (
+fate_counts as (
 
     select
-        (select count(*) from {{ ref('stg_online_retail__invoice_lines') }}) as raw_rows,
-        (select count(*) from {{ ref('int_invoice_lines__with_customer') }}) as with_customer,
-        (select count(*) from {{ ref('int_invoice_lines__deduplicated') }}) as deduplicated,
-        (select count(*) from {{ ref('int_sales_lines__purchases') }}) as purchases,
-        (select count(*) from {{ ref('int_sales_lines__products') }}) as products,
-        (select count(*) from {{ ref('fct_sales_lines') }}) as priced
+        fate,
+        count(*) as lines
+    from {{ ref('int_invoice_lines__fates') }}
+    group by fate
+
+),
+
+raw_rows as (
+
+    select count(*) as n from {{ ref('int_invoice_lines__fates') }}
 
 ),
 
@@ -20,11 +25,11 @@ cancellations as (
         count(*) filter (where is_cancellation and quantity_cancel_matched > 0)
             as matched_lines,
         cast(coalesce(sum(quantity_cancel_matched), 0) as bigint) as matched_quantity,
-        coalesce(sum(quantity_cancel_matched * unit_price), 0) as matched_value,
+        round(coalesce(sum(quantity_cancel_matched * unit_price), 0), 2) as matched_value,
         count(*) filter (where is_cancellation and quantity_cancel_unmatched > 0)
             as unmatched_lines,
         cast(coalesce(sum(quantity_cancel_unmatched), 0) as bigint) as unmatched_quantity,
-        coalesce(sum(quantity_cancel_unmatched * unit_price), 0) as unmatched_value,
+        round(coalesce(sum(quantity_cancel_unmatched * unit_price), 0), 2) as unmatched_value,
         cast(coalesce(sum(quantity_canceled) filter (where not is_cancellation), 0) as bigint)
             as quantity_canceled_on_purchases
     from {{ ref('int_invoice_lines__cancellations_matched') }}
@@ -36,41 +41,52 @@ rules as (
     select
         rule_list.step,
         rule_list.rule_name,
-        rule_list.counted_as,
         rule_list.reason
     from (
         values
         (
-            1, 'missing_customer', 'with_customer',
+            1, 'missing_customer',
             'line has no customer id, so it cannot be attributed to a customer'
         ),
         (
-            2, 'exact_duplicate', 'deduplicated',
+            2, 'missing_value',
+            'line has no invoice number, date, stock code, quantity or unit price'
+        ),
+        (
+            3, 'exact_duplicate',
             'line repeats an earlier line exactly (every column equal); the first is kept'
         ),
         (
-            3, 'cancellation_line', 'purchases',
+            4, 'cancellation_line',
             'line cancels goods (C invoice or negative quantity); after matching it to the '
             || 'purchases it cancels ({{ var("cancellation_matching") }} mode) its effect is '
             || 'kept in their quantity_canceled'
+            {%- if var("cancellation_matching") == "reference" %}
+                || '. Reference mode: a purchase matched by several cancellations keeps only '
+                || 'the last one, so quantity_canceled_on_purchases can be less than the '
+                || 'matched quantity, and a later cancellation can exceed a smaller purchase '
+                || '(negative_net_quantity_lines)'
+            {%- endif %}
         ),
         (
-            4, 'non_product_code', 'products',
-            'stock code is not a product (seed non_product_stock_codes, or starts with a letter)'
+            5, 'non_product_code',
+            'stock code is not a product (seed non_product_stock_codes, with a reason per '
+            || 'code; the codes and counts are in data_quality_removed_codes)'
         ),
         (
-            5, 'non_positive_price', 'priced',
-            'unit price is zero or negative, so the line is no sale'
+            6, 'non_positive_price',
+            'unit price is zero or negative (free lines, bad-debt adjustments), so the line '
+            || 'is no sale'
         )
-    ) as rule_list (step, rule_name, counted_as, reason)
+    ) as rule_list (step, rule_name, reason)
 
 ),
 
-rows_after as (
+negative_net as (
 
-    unpivot counts
-    on with_customer, deduplicated, purchases, products, priced
-    into name counted_as value rows_out
+    select count(*) as lines
+    from {{ ref('fct_sales_lines') }}
+    where net_quantity < 0
 
 ),
 
@@ -80,21 +96,23 @@ steps as (
         rules.step,
         rules.rule_name,
         rules.reason,
-        rows_after.rows_out,
-        coalesce(
-            lag(rows_after.rows_out) over (order by rules.step),
-            (select counts.raw_rows from counts)
-        ) as rows_in
+        cast(coalesce(fate_counts.lines, 0) as bigint) as rows_removed,
+        cast(
+            (select raw_rows.n from raw_rows)
+            - sum(coalesce(fate_counts.lines, 0)) over (
+                order by rules.step rows between unbounded preceding and current row
+            ) as bigint
+        ) as rows_out
     from rules
-    inner join rows_after on rules.counted_as = rows_after.counted_as
+    left join fate_counts on rules.rule_name = fate_counts.fate
 
 )
 
 select
     steps.step,
     steps.rule_name,
-    steps.rows_in,
-    steps.rows_in - steps.rows_out as rows_removed,
+    steps.rows_out + steps.rows_removed as rows_in,
+    steps.rows_removed,
     steps.rows_out,
     steps.reason,
     case when steps.rule_name = 'cancellation_line' then cancellations.matched_lines end
@@ -112,7 +130,11 @@ select
     case
         when steps.rule_name = 'cancellation_line'
             then cancellations.quantity_canceled_on_purchases
-    end as quantity_canceled_on_purchases
+    end as quantity_canceled_on_purchases,
+    case
+        when steps.rule_name = 'cancellation_line' then negative_net.lines
+    end as negative_net_quantity_lines
 from steps
 cross join cancellations
+cross join negative_net
 order by steps.step

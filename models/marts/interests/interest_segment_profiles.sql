@@ -26,7 +26,7 @@ select
     count(*) as customers,
     count(*) / sum(count(*)) over () as customer_share,
     round(sum(rfm.monetary), 2) as revenue,
-    median(baskets.avg_invoice_value) as median_invoice_value
+    round(median(baskets.avg_invoice_value), 2) as median_invoice_value
 from segments
 inner join baskets on segments.customer_id = baskets.customer_id
 inner join rfm on segments.customer_id = rfm.customer_id

@@ -7,7 +7,7 @@ select
     cast(category_id as integer) as category_id,
     category_label,
     price_band,
-    median_unit_price,
+    round(median_unit_price, 2) as median_unit_price,
     is_fit_product,
     has_purchase_history
 from {{ ref('int_product_categories') }}

@@ -1,0 +1,159 @@
+"""Issue #14: every raw row has exactly one fate, rules say what they do, money is exact,
+and a cleaning step that loses or repeats rows fails the build."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import duckdb
+from conftest import PROJECT, needs_real_data, query, run_segments
+from retail_segments import synthetic
+
+MONEY = re.compile(r"revenue|monetary|spend|price|invoice_value|clv_12m|amount")
+
+
+def _money_noise(db) -> dict:
+    """Money columns of every mart holding values that are not whole cents."""
+    noisy = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = con.sql(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'marts' and data_type in ('DOUBLE', 'FLOAT')"
+        ).fetchall()
+        for table, column in columns:
+            if not MONEY.search(column) or re.search(r"share|_z$|correlation|probability", column):
+                continue
+            (bad,) = con.sql(
+                f'select count(*) from marts."{table}" '
+                f'where abs("{column}" * 100 - round("{column}" * 100)) > 1e-6'
+            ).fetchall()[0]
+            if bad:
+                noisy[f"{table}.{column}"] = bad
+    return noisy
+
+
+def test_money_in_every_mart_is_whole_cents(synthetic_db):
+    assert _money_noise(synthetic_db) == {}
+
+
+@needs_real_data
+def test_real_money_is_whole_cents_and_audit_values_print_plainly(real_reference_db):
+    assert _money_noise(real_reference_db) == {}
+    (value,) = query(
+        real_reference_db,
+        "select cast(cancellations_matched_value as varchar) from marts.data_quality_audit "
+        "where rule_name = 'cancellation_line'",
+    )[0]
+    assert re.fullmatch(r"\d+(\.\d{1,2})?", value), value
+
+
+@needs_real_data
+def test_reference_mode_negative_net_lines_are_counted_and_allocate_has_none(
+    real_reference_db, real_allocate_db
+):
+    for db, expected in ((real_reference_db, 36), (real_allocate_db, 0)):
+        (counted, reason) = query(
+            db,
+            "select negative_net_quantity_lines, reason from marts.data_quality_audit "
+            "where rule_name = 'cancellation_line'",
+        )[0]
+        (actual,) = query(db, "select count(*) from marts.fct_sales_lines where net_quantity < 0")[
+            0
+        ]
+        assert counted == actual == expected
+    assert (
+        "keeps only the last one"
+        in query(
+            real_reference_db,
+            "select reason from marts.data_quality_audit where rule_name = 'cancellation_line'",
+        )[0][0]
+    )
+
+
+@needs_real_data
+def test_removed_codes_are_the_seeds_and_no_product_is_removed(real_reference_db):
+    db = real_reference_db
+    removed = query(db, "select stock_code, reason, lines from marts.data_quality_removed_codes")
+    seed = {
+        r[0].upper() for r in query(db, "select stock_code from reference.non_product_stock_codes")
+    }
+    assert {code.upper() for code, _, _ in removed} <= seed
+    assert all(reason for _, reason, _ in removed)
+    (rule_total,) = query(
+        db,
+        "select rows_removed from marts.data_quality_audit where rule_name = 'non_product_code'",
+    )[0]
+    assert sum(lines for _, _, lines in removed) == rule_total == 1_549
+    # codes that start with a letter but are products (DCGS...) are never removed as
+    # non-products: in this file they have no customer, and that is their fate
+    fates = query(
+        db,
+        "select distinct f.fate from intermediate.int_invoice_lines__fates f "
+        "join staging.stg_online_retail__invoice_lines s using (source_row_number) "
+        "where s.stock_code like 'DCGS%'",
+    )
+    assert fates == [("missing_customer",)]
+
+
+def _project_copy(tmp_path):
+    copy = tmp_path / "project"
+    for name in ("models", "macros", "seeds", "tests"):
+        shutil.copytree(PROJECT / name, copy / name, ignore=shutil.ignore_patterns("pytest"))
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT / name, copy / name)
+    return copy
+
+
+MUTATIONS = {
+    # a filter step that silently loses a few product lines
+    "drops_rows": (
+        "models/intermediate/cleaning/int_sales_lines__products.sql",
+        "    upper(purchases.stock_code) not in (",
+        "    purchases.source_row_number % 97 != 5\n    and upper(purchases.stock_code) not in (",
+    ),
+    # a step that repeats a few lines
+    "duplicates_rows": (
+        "models/intermediate/cleaning/int_sales_lines__priced.sql",
+        "where unit_price > 0",
+        "where unit_price > 0\nunion all\nselect *, quantity - quantity_canceled, "
+        "unit_price * (quantity - quantity_canceled)\n"
+        "from {{ ref('int_sales_lines__products') }}\n"
+        "where unit_price > 0 and source_row_number % 211 = 3",
+    ),
+}
+
+
+def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
+    raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)
+    # the same copy of the project, unchanged, builds: the failures below are the mutations'
+    untouched = _project_copy(tmp_path / "untouched")
+    result = run_segments(
+        "build",
+        "--raw",
+        str(raw),
+        "--db",
+        str(tmp_path / "untouched" / "segments.duckdb"),
+        cwd=tmp_path,
+        env={"SEGMENTS_PROJECT_DIR": str(untouched)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    for name, (path, old, new) in MUTATIONS.items():
+        project = _project_copy(tmp_path / name)
+        model = project / path
+        text = model.read_text()
+        assert old in text, f"mutation {name} no longer applies to {path}"
+        model.write_text(text.replace(old, new))
+        db = tmp_path / name / "segments.duckdb"
+        result = run_segments(
+            "build",
+            "--raw",
+            str(raw),
+            "--db",
+            str(db),
+            cwd=tmp_path,
+            env={"SEGMENTS_PROJECT_DIR": str(project)},
+        )
+        assert result.returncode != 0, f"{name}: the build passed"
+        assert "assert_every_raw_row_has_one_fate" in result.stdout, result.stdout[-3000:]
+        assert not db.exists()
