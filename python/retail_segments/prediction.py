@@ -238,6 +238,8 @@ def prepare_study(
 ) -> Study | None:
     """customers: int_prediction_customers; labels: int_prediction_labels (will_return,
     value_tier_id, later_invoices, later_revenue); spend: int_prediction_category_spend."""
+    # excluded customers play no part: leaving them out bounds the study's memory
+    customers = customers[customers["prediction_role"].isin(["train", "test", "newcomer"])]
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     rng = np.random.default_rng(settings.random_state)
     for role, limit in (
@@ -435,11 +437,10 @@ def _metric_rows(target, model, x_test, y_test, settings) -> list[dict]:
         top = score >= np.quantile(score, 0.9)
         add("top_decile_return_rate", bootstrap.rate_where, y, top)
         add("return_rate", bootstrap.rate_where, y, np.ones(len(y), dtype=bool))
-        for band, low_quantile, high_quantile in _outlook_quantiles():
-            inside = (score >= np.quantile(score, low_quantile)) & (
-                score <= np.quantile(score, high_quantile)
-            )
-            add(f"return_rate_{band}", bootstrap.rate_where, y, inside)
+        bands = _outlook(score, score)
+        for band, _ in OUTLOOK_BANDS:
+            if (bands == band).any():  # a model that scores everyone alike fills one band
+                add(f"return_rate_{band}", bootstrap.rate_where, y, bands == band)
     else:
         predicted = np.asarray(model.predict(x_test))
         add("balanced_accuracy", bootstrap.balanced_accuracy, y, predicted)
@@ -447,11 +448,6 @@ def _metric_rows(target, model, x_test, y_test, settings) -> list[dict]:
         add("log_loss", bootstrap.log_loss, y, probabilities, np.asarray(model.classes_))
         add("accuracy", bootstrap.accuracy, y, predicted)
     return rows
-
-
-def _outlook_quantiles():
-    bounds = [1.0] + [q for _, q in OUTLOOK_BANDS]
-    return [(name, bounds[i + 1], bounds[i]) for i, (name, _) in enumerate(OUTLOOK_BANDS)]
 
 
 def evaluate(
@@ -584,8 +580,14 @@ def predict_newcomers(
 
 
 def _outlook(score: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """likely / possible / unlikely by where a score falls among the test customers'."""
+    """likely / possible / unlikely by where a score falls among the test customers' scores:
+    its mid-rank position (ties count half), so equal scores always share a band and a model
+    that gives everyone the same score puts everyone in the middle band."""
+    ordered = np.sort(reference)
+    below = np.searchsorted(ordered, score, side="left")
+    at_most = np.searchsorted(ordered, score, side="right")
+    position = (below + at_most) / 2 / max(len(ordered), 1)
     outlook = np.full(len(score), OUTLOOK_BANDS[-1][0], dtype=object)
     for name, quantile in reversed(OUTLOOK_BANDS[:-1]):
-        outlook[score >= np.quantile(reference, quantile)] = name
+        outlook[position >= quantile] = name
     return outlook

@@ -95,6 +95,8 @@ def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
     assert predictions["return_probability"].between(0, 1).all()
     # probability of return and outlook agree: every likely newcomer scores above every
     # unlikely one
+    returned = predictions[predictions.has_returned]
+    assert returned["recommended_first_action"].str.startswith("Already returned").all()
     likely = predictions.loc[predictions.return_outlook == "likely", "return_probability"]
     unlikely = predictions.loc[predictions.return_outlook == "unlikely", "return_probability"]
     assert likely.min() > unlikely.max()

@@ -61,6 +61,19 @@ def test_features_do_not_change_when_later_invoices_change(synthetic_db, tmp_pat
     copy = copy_warehouse(synthetic_db, tmp_path / "later_dropped")
     removed = _mutate(copy, "cast(i.invoiced_at as date) > c.first_purchase_date")
     assert removed > 200
+    # and every first-invoice line is cancelled in full later on, as a later C invoice would
+    # record it on the purchase: the first basket as invoiced must not change
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "update marts.fct_sales_lines set quantity_canceled = quantity, net_quantity = 0, "
+            "line_revenue = 0 where invoice_no in (select first_invoice_no from "
+            "intermediate.int_prediction_customers where prediction_role = 'test')"
+        )
+        con.execute(
+            "update marts.fct_invoices set revenue = 0, item_count = 0 where invoice_no in "
+            "(select first_invoice_no from intermediate.int_prediction_customers "
+            "where prediction_role = 'test')"
+        )
     rerun_models(
         copy,
         [

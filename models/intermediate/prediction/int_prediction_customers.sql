@@ -7,6 +7,8 @@
 --   excluded  first purchase in the burn-in (possibly an older customer whose earlier
 --             purchases precede the data), or the horizon straddles the cut-off
 -- Labels (int_prediction_labels) read only invoices strictly after the first purchase day.
+-- The first basket is measured gross, as it was invoiced: quantity_canceled records
+-- cancellations made later, which the features must not see.
 with
 
 bounds as (
@@ -45,9 +47,7 @@ first_invoices as (
         invoices.invoice_no as first_invoice_no,
         invoices.invoiced_at as first_purchase_at,
         invoices.country,
-        invoices.revenue as basket_value,
         invoices.line_count as basket_lines,
-        invoices.item_count as basket_items,
         isodow(invoices.invoiced_at) as first_weekday,
         hour(invoices.invoiced_at) as first_hour
     from invoices
@@ -55,11 +55,13 @@ first_invoices as (
 
 ),
 
-distinct_products as (
+first_baskets as (
 
     select
         sales.invoice_no,
-        count(distinct sales.stock_code) as basket_products
+        count(distinct sales.stock_code) as basket_products,
+        cast(sum(sales.quantity) as bigint) as basket_items,
+        round(sum(sales.unit_price * sales.quantity), 2) as basket_value
     from {{ ref('fct_sales_lines') }} as sales
     inner join first_invoices on sales.invoice_no = first_invoices.first_invoice_no
     group by sales.invoice_no
@@ -89,10 +91,10 @@ select
     horizons.first_purchase_at,
     horizons.first_purchase_date,
     horizons.country,
-    horizons.basket_value,
+    coalesce(first_baskets.basket_value, 0) as basket_value,
     horizons.basket_lines,
-    horizons.basket_items,
-    coalesce(distinct_products.basket_products, 0) as basket_products,
+    coalesce(first_baskets.basket_items, 0) as basket_items,
+    coalesce(first_baskets.basket_products, 0) as basket_products,
     horizons.first_weekday,
     horizons.first_hour,
     horizons.horizon_end_date,
@@ -108,4 +110,4 @@ select
         else 'excluded'
     end as prediction_role
 from horizons
-left join distinct_products on horizons.first_invoice_no = distinct_products.invoice_no
+left join first_baskets on horizons.first_invoice_no = first_baskets.invoice_no

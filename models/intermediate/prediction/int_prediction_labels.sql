@@ -2,7 +2,8 @@
 -- day (that day's invoices are never read here), over the horizon that follows it:
 --   will_return       any invoice in (first purchase day, first purchase day + horizon]
 --   value_tier_id     the behavioural segment of the customer's RFM over those later
---                     invoices as of the day after the horizon, scored in SQL with the
+--                     invoices (gross of cancellations, which may come after the horizon)
+--                     as of the day after the horizon, scored in SQL with the
 --                     stored clustering parameters (macro assign_rfm_cluster); customers
 --                     who do not return score as recency = horizon + 1, frequency 0,
 --                     monetary 0
@@ -22,17 +23,18 @@ customers as (
 
 later_invoices as (
 
+    -- gross, as invoiced: quantity_canceled may record cancellations after the horizon
     select
         customers.customer_id,
-        count(invoices.invoice_no) as later_invoices,
-        coalesce(sum(invoices.revenue), 0) as later_revenue,
-        max(cast(invoices.invoiced_at as date)) as last_later_purchase_date
+        count(distinct sales.invoice_no) as later_invoices,
+        coalesce(sum(sales.unit_price * sales.quantity), 0) as later_revenue,
+        max(cast(sales.invoiced_at as date)) as last_later_purchase_date
     from customers
-    left join {{ ref('fct_invoices') }} as invoices
+    left join {{ ref('fct_sales_lines') }} as sales
         on
-            customers.customer_id = invoices.customer_id
-            and cast(invoices.invoiced_at as date) > customers.first_purchase_date
-            and cast(invoices.invoiced_at as date) <= customers.horizon_end_date
+            customers.customer_id = sales.customer_id
+            and cast(sales.invoiced_at as date) > customers.first_purchase_date
+            and cast(sales.invoiced_at as date) <= customers.horizon_end_date
     group by customers.customer_id
 
 ),
