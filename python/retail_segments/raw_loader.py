@@ -9,8 +9,10 @@ What it does, and nothing more:
   variable `RAW_INVOICES`); with neither, the project's synthetic default data;
 - recognises the Online Retail and the Online Retail II column layouts;
 - reads every sheet of a workbook, and CSV in UTF-8 or ISO-8859-1;
-- checks that every value can be typed, and raises `RawInputError` with one line naming
-  the problem when it cannot;
+- checks that every value can be typed, that required values are there and within sane
+  bounds, and raises `RawInputError` with one line naming the file, the column and an
+  example line when they are not (a damaged file gets the same one line, never a trace);
+- reads exactly the file named, even when its name holds glob characters (* ? [ ]);
 - returns typed columns in the Online Retail layout plus `source_row_number` (the line's
   1-based position in the file), streamed as Arrow batches so large files need bounded
   memory.
@@ -20,7 +22,11 @@ Cleaning (text normalisation, duplicates, cancellations, ...) happens in dbt SQL
 
 from __future__ import annotations
 
+import csv
 import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +40,44 @@ DEFAULT_SYNTHETIC_CUSTOMERS = 4000
 DEFAULT_SYNTHETIC_SEED = 42
 
 
+# Values outside these bounds are refused: no shop line is that large, and they would
+# overflow sums or revenues further down.
+QUANTITY_LIMIT = 1_000_000_000
+PRICE_LIMIT = 1_000_000_000
+FIRST_DATE, LAST_DATE = "1990-01-01", "2100-12-31"
+
+# what reading a damaged file may raise, besides RawInputError
+READ_ERRORS = (duckdb.Error, OSError, ValueError, KeyError, ArithmeticError, pa.ArrowException)
+
+# DuckDB's file readers expand these as glob patterns
+GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
 class RawInputError(Exception):
     """The raw invoice file cannot be used; the message says why, in one line."""
+
+    def __init__(self, message: str):
+        super().__init__(_one_line(str(message)))
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """`text` with control characters escaped (a message stays one line), shortened."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(value, limit: int = 40) -> str:
+    """A value from the file, as an example in a message: one line, short."""
+    return _one_line(str(value), limit)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error, without DuckDB's error class and any file path in it
+    (the message starts with the file's name already)."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    line = re.sub(r"^(Invalid Input|IO|Invalid|Conversion|Binder) Error: ", "", line)
+    return re.sub(r"""\s*["'][^"']*/[^"']*["']""", "", line).strip() or line
 
 
 @dataclass(frozen=True)
@@ -43,18 +85,23 @@ class Column:
     name: str  # canonical (Online Retail) name
     aliases: tuple[str, ...]  # accepted spellings, compared case- and space-insensitively
     sql_type: str
-    required: bool = True
+    required: bool = True  # the file must have the column
+    values_required: bool = True  # every line must have a value in it
 
 
 COLUMNS = (
     Column("InvoiceNo", ("invoiceno", "invoice", "invoice_no"), "VARCHAR"),
     Column("StockCode", ("stockcode", "stock_code"), "VARCHAR"),
-    Column("Description", ("description",), "VARCHAR", required=False),
+    Column("Description", ("description",), "VARCHAR", required=False, values_required=False),
     Column("Quantity", ("quantity",), "BIGINT"),
     Column("InvoiceDate", ("invoicedate", "invoice_date"), "TIMESTAMP"),
     Column("UnitPrice", ("unitprice", "price", "unit_price"), "DOUBLE"),
-    Column("CustomerID", ("customerid", "customer id", "customer_id"), "VARCHAR"),
-    Column("Country", ("country",), "VARCHAR", required=False),
+    # a line without a customer is normal (guest checkouts): the cleaning rule
+    # missing_customer removes it and the audit counts it
+    Column(
+        "CustomerID", ("customerid", "customer id", "customer_id"), "VARCHAR", values_required=False
+    ),
+    Column("Country", ("country",), "VARCHAR", required=False, values_required=False),
 )
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
@@ -127,11 +174,17 @@ def _map_columns(found: list[str], path: Path) -> dict[str, str]:
         if match is not None:
             mapping[column.name] = match
         elif column.required:
+            shown = ", ".join(_show(name, 30) for name in found[:12])
+            more = f" and {len(found) - 12} more" if len(found) > 12 else ""
             raise RawInputError(
                 f"{path.name}: required column {column.name} is missing "
-                f"(accepted names: {', '.join(column.aliases)}; found: {', '.join(found)})"
+                f"(accepted names: {', '.join(column.aliases)}; found: {shown}{more})"
             )
     return mapping
+
+
+# A whole number as text: "6", "-6", "+6", "6.0", "6." (a float export of a whole number)
+WHOLE_NUMBER_TEXT = r"[+-]?[0-9]+(\.0*)?"
 
 
 class RawInvoiceReader:
@@ -139,6 +192,7 @@ class RawInvoiceReader:
 
     def __init__(self, path: Path, threads: int | None = None, memory_limit: str | None = None):
         self.path = path
+        self._link_dir: tempfile.TemporaryDirectory | None = None
         self.conn = duckdb.connect()
         if threads:
             self.conn.execute(f"set threads = {int(threads)}")
@@ -149,9 +203,9 @@ class RawInvoiceReader:
     def _register_input(self) -> None:
         path, ext = self.path, self.path.suffix.lower()
         if not path.exists():
-            raise RawInputError(f"raw invoice file not found: {path}")
+            raise RawInputError(f"{path.name}: raw invoice file not found: {path}")
         if path.is_dir():
-            raise RawInputError(f"raw invoice path is a folder, not a file: {path}")
+            raise RawInputError(f"{path.name}: raw invoice path is a folder, not a file: {path}")
         if ext not in SUPPORTED_EXTENSIONS:
             raise RawInputError(
                 f"{path.name}: unsupported file type '{ext or '(none)'}'; "
@@ -165,50 +219,77 @@ class RawInvoiceReader:
                 self.conn.execute(
                     f"create view input as select * exclude (file_row_number), "
                     f"file_row_number + 1 as source_row_number "
-                    f"from read_parquet({_lit(str(path))}, file_row_number = true)"
+                    f"from read_parquet({_lit(self._plain_path())}, file_row_number = true)"
                 )
             elif ext == ".csv":
-                self._register_csv(path)
+                self._register_csv(self._plain_path())
             else:
                 self._register_xlsx(path)
         except RawInputError:
             raise
-        except (duckdb.Error, OSError, ValueError, KeyError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise RawInputError(f"{path.name}: cannot be read as {ext[1:]}: {first_line}") from None
+        except READ_ERRORS as error:
+            raise RawInputError(
+                f"{path.name}: cannot be read as {ext[1:]}: {_first_line(error)}"
+            ) from None
 
-    def _register_csv(self, path: Path) -> None:
-        last_error = None
+    def _plain_path(self) -> str:
+        """The path DuckDB reads. DuckDB expands * ? [ ] { } in a path as a glob pattern,
+        which could read other files, or none (and takes a backslash for a separator): a
+        file whose path holds one is read through a link with a plain name in a private
+        temporary folder, so exactly it is read."""
+        path = str(self.path)
+        if not GLOB_CHARACTERS & set(path) and not (os.sep != "\\" and "\\" in path):
+            return path
+        if self._link_dir is None:
+            self._link_dir = tempfile.TemporaryDirectory(prefix="segments-raw-")
+        link = Path(self._link_dir.name) / f"input{self.path.suffix.lower()}"
+        if not link.exists():
+            try:
+                link.symlink_to(self.path.resolve())
+            except OSError:  # no symbolic links here: a copy has the same lines
+                shutil.copyfile(self.path, link)
+        return str(link)
+
+    def _register_csv(self, path: str) -> None:
+        """Read a CSV with the dialect its header shows, strictly: DuckDB's sniffer, shown a
+        line with a field too many, settles for one column and reads the file as nonsense;
+        told the columns, it names the line."""
+        delimiter, names = _csv_header(self.path)
+        columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in names) + "}"
+        errors = []
         for encoding in ("utf-8", "latin-1"):
             try:
-                relation = self.conn.sql(
-                    f"select * from read_csv({_lit(str(path))}, all_varchar = true, "
-                    f"header = true, encoding = {_lit(encoding)})"
-                )
-                relation.limit(1).fetchall()  # fail now on a wrong encoding
                 self.conn.execute(
                     f"create view input as select *, row_number() over () as source_row_number "
-                    f"from read_csv({_lit(str(path))}, all_varchar = true, header = true, "
-                    f"encoding = {_lit(encoding)})"
+                    f"from read_csv({_lit(path)}, columns = {columns}, header = true, "
+                    f"auto_detect = false, delim = {_lit(delimiter)}, quote = '\"', "
+                    f"escape = '\"', strict_mode = true, encoding = {_lit(encoding)})"
                 )
-                # a wrong encoding may only show further down the file: read it all once
-                self.conn.sql("select count(*) from input").fetchall()
+                # a wrong encoding or a broken line may show anywhere: read it all once,
+                # every column (DuckDB checks the encoding of the values it reads)
+                every = ", ".join(f"count({_q(name)})" for name in names)
+                self.conn.sql(f"select count(*), {every} from input").fetchall()
                 return
             except duckdb.Error as error:
-                last_error = error
                 self.conn.execute("drop view if exists input")
-        raise RawInputError(
-            f"{path.name}: cannot be read as CSV (UTF-8 or ISO-8859-1): "
-            f"{str(last_error).strip().splitlines()[0]}"
-        )
+                errors.append(error)
+                if not _is_encoding_error(error):
+                    break
+        # a broken line says more than a failed guess of the encoding
+        error = next((e for e in errors if not _is_encoding_error(e)), errors[0])
+        raise RawInputError(f"{self.path.name}: {_csv_problem(error)}")
 
     def _register_xlsx(self, path: Path) -> None:
         import pandas as pd
 
         try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
-        except ImportError:  # pragma: no cover - calamine is a declared dependency
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+            sheets = _read_workbook(path)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # noqa: BLE001 - calamine reports some damage as a Rust panic
+            raise RawInputError(
+                f"{path.name}: cannot be read as an Excel workbook (xlsx): {_first_line(error)}"
+            ) from None
         frames = [frame for frame in sheets.values() if len(frame.columns) > 0]
         if not frames:
             raise RawInputError(f"{path.name}: the workbook has no data")
@@ -216,8 +297,10 @@ class RawInvoiceReader:
         for name, frame in zip(sheets, frames, strict=False):
             if [str(c) for c in frame.columns] != columns:
                 raise RawInputError(
-                    f"{path.name}: sheet '{name}' has other columns than the first sheet"
+                    f"{path.name}: sheet '{_show(name)}' has other columns than the first sheet"
                 )
+        if len(set(columns)) != len(columns):
+            raise RawInputError(f"{path.name}: the header names a column twice")
         table = pd.concat(frames, ignore_index=True)
         # Excel cells arrive as Python objects: type them the way a CSV is typed (text),
         # except real datetimes, which keep their type
@@ -242,114 +325,133 @@ class RawInvoiceReader:
 
     # -- typing and checks ---------------------------------------------------------------
     def _typed_select(self) -> str:
-        found = [
-            r[0] for r in self.conn.sql("describe input").fetchall() if r[0] != "source_row_number"
-        ]
+        described = self.conn.sql("describe input").fetchall()
+        found = [r[0] for r in described if r[0] != "source_row_number"]
         self.mapping = _map_columns(found, self.path)
-        types = self.source_types = dict(
-            self.conn.sql("select column_name, column_type from (describe input)").fetchall()
-        )
+        self.source_types = {r[0]: r[1] for r in described}
+        # canonical name -> typed value, in a type wide enough to check bounds on
         self.typed = {}
         for column in COLUMNS:
             source = self.mapping.get(column.name)
             self.typed[column.name] = (
                 f"cast(null as {column.sql_type})"
                 if source is None
-                else self._typed(column, source, types[source])
+                else self._typed(column, source, self.source_types[source].upper())
             )
-        expressions = [f"{expr} as {name}" for name, expr in self.typed.items()]
+        expressions = [
+            f"cast({expr} as {column.sql_type}) as {column.name}"
+            for column, expr in zip(COLUMNS, self.typed.values(), strict=True)
+        ]
         # row_number() over () is a streaming window: it numbers lines in file order
         return "select " + ", ".join(expressions) + ", source_row_number from input"
 
     def _typed(self, column: Column, source: str, source_type: str) -> str:
+        """SQL typing one column; null where a present value cannot be typed."""
         ref = _q(source)
-        source_type = source_type.upper()
+        text = f"trim(cast({ref} as varchar))"
         if column.sql_type == "VARCHAR":
             return f"cast({ref} as varchar)"
         if column.sql_type == "TIMESTAMP":
             if source_type.startswith(("TIMESTAMP", "DATE")):
-                return f"cast({ref} as timestamp)"
-            return self._text_date_expression(column, ref)
-        # a column stored as numbers (Parquet) types without a detour through text
+                return f"try_cast({ref} as timestamp)"
+            return self._text_date_expression(ref)
+        if column.sql_type == "DOUBLE":
+            number = (
+                f"cast({ref} as double)"
+                if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL")
+                else f"try_cast({text} as double)"
+            )
+            # 'nan' and 'inf' are no prices
+            return f"case when isfinite({number}) then {number} end"
+        # whole numbers, as HUGEINT so that a huge one is reported as out of range
         if source_type in INTEGER_TYPES:
-            return f"cast({ref} as {column.sql_type})"
+            return f"cast({ref} as hugeint)"
         if source_type in FLOAT_TYPES or source_type.startswith("DECIMAL"):
-            if column.sql_type == "DOUBLE":
-                return f"cast({ref} as double)"
+            # a column stored as numbers (Parquet) types without a detour through text:
             # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
-            return f"case when {ref} = trunc({ref}) then try_cast({ref} as bigint) end"
-        if column.sql_type == "BIGINT":
-            # "6" and "6.0" are both whole numbers; "6.5" or "six" are not
-            return f"cast(try_cast(trim(cast({ref} as varchar)) as decimal(38, 6)) as bigint)"
-        return f"try_cast(trim(cast({ref} as varchar)) as double)"
+            return (
+                f"case when isfinite(cast({ref} as double)) and {ref} = trunc({ref}) "
+                f"then try_cast({ref} as hugeint) end"
+            )
+        # "6", "6.0" are whole numbers; "6.5", "6,0", "1e3" or "six" are not
+        return (
+            f"case when regexp_full_match({text}, {_lit(WHOLE_NUMBER_TEXT)}) "
+            f"then try_cast(regexp_replace({text}, '\\.0*$', '') as hugeint) end"
+        )
 
-    def _text_date_expression(self, column: Column, ref: str) -> str:
+    def _text_date_expression(self, ref: str) -> str:
+        """The first date layout that reads every value of a text column, else the one that
+        reads the most; values it cannot read stay null and are reported by the check."""
         text = f"nullif(trim(cast({ref} as varchar)), '')"
+        unparsed = {}
         for fmt in TEXT_DATE_FORMATS:
             expression = (
                 f"try_cast({text} as timestamp)"
                 if fmt is None
                 else f"try_strptime({text}, {_lit(fmt)})"
             )
-            unparsed = self.conn.sql(
+            unparsed[expression] = self.conn.sql(
                 f"select count(*) from input where {text} is not null and {expression} is null"
             ).fetchall()[0][0]
-            if unparsed == 0:
+            if unparsed[expression] == 0:
                 return expression
-        example = self.conn.sql(
-            f"select {text}, source_row_number from input where {text} is not null "
-            f"and try_cast({text} as timestamp) is null limit 1"
-        ).fetchall()[0]
-        raise RawInputError(
-            f"{self.path.name}: column {column.name} has values that are not dates, "
-            f"e.g. '{example[0]}' on line {example[1]}"
-        )
+        return min(unparsed, key=unparsed.get)
 
     def _check(self) -> None:
-        """One pass over the file: every value must type, and there must be rows."""
-        conditions = []
+        """One pass over the file: required values are there, every value types and lies
+        within bounds, and there are rows. Raises on the first problem, in column order."""
+        checks = []  # (column, kind, condition, example)
+        touch = []  # the other columns are read too, so a damaged page shows now
         for column in COLUMNS:
             source = self.mapping.get(column.name)
-            if source is not None and column.sql_type != "VARCHAR":
-                if self.source_types[source].upper() == "VARCHAR":
-                    raw = f"nullif(trim({_q(source)}), '')"
-                    present = f"{raw} is not null"
-                else:  # stored typed: only a value the cast turns to null is bad
-                    raw = f"cast({_q(source)} as varchar)"
-                    present = f"{_q(source)} is not null"
-                conditions.append((column, raw, f"{self.typed[column.name]} is null and {present}"))
-        checks = "".join(
-            f", count(*) filter (where {bad}), min(source_row_number) filter (where {bad}), "
-            f"any_value({raw}) filter (where {bad})"
-            for _, raw, bad in conditions
+            if source is None:
+                continue
+            ref, typed = _q(source), self.typed[column.name]
+            if self.source_types[source].upper() == "VARCHAR":
+                present = f"nullif(trim({ref}), '') is not null"
+                example = f"trim({ref})"
+            else:
+                present = f"{ref} is not null"
+                example = f"cast({ref} as varchar)"
+            if column.values_required:
+                checks.append((column, "empty", f"not ({present})", "null"))
+            if column.sql_type == "VARCHAR":
+                touch.append(f"count({ref})")
+                continue
+            checks.append((column, "invalid", f"{present} and {typed} is null", example))
+            checks.append((column, "out_of_range", f"not ({_in_bounds(column, typed)})", example))
+        aggregates = "".join(
+            f", count(*) filter (where {condition}), "
+            f"min(source_row_number) filter (where {condition}), "
+            f"arg_min({example}, source_row_number) filter (where {condition})"
+            for _, _, condition, example in checks
         )
-        missing = (
-            f"count(*) filter (where {self.typed['InvoiceNo']} is null "
-            f"or {self.typed['InvoiceDate']} is null)"
-        )
-        row = self.conn.sql(f"select count(*), {missing}{checks} from input").fetchall()[0]
+        row = self.conn.sql(
+            f"select count(*){aggregates}{''.join(', ' + t for t in touch)} from input"
+        ).fetchall()[0]
         if row[0] == 0:
             raise RawInputError(f"{self.path.name}: the file has a header but no rows")
-        for index, (column, _, _) in enumerate(conditions):
-            bad, line, example = row[2 + 3 * index : 5 + 3 * index]
-            if bad:
-                kind = {"BIGINT": "whole numbers", "DOUBLE": "numbers", "TIMESTAMP": "dates"}[
-                    column.sql_type
-                ]
+        for index, (column, kind, _, _) in enumerate(checks):
+            count, line, example = row[1 + 3 * index : 4 + 3 * index]
+            if count:
                 raise RawInputError(
-                    f"{self.path.name}: column {column.name} has {bad} values that are not "
-                    f"{kind}, e.g. '{example}' on line {line}"
+                    f"{self.path.name}: column {column.name} "
+                    + _problem(column, kind, count, line, example)
                 )
-        if row[1]:
-            raise RawInputError(
-                f"{self.path.name}: {row[1]} lines have no InvoiceNo or InvoiceDate"
-            )
 
     def check(self) -> str:
         """Open, recognise and check the whole file; returns the typed SELECT over it."""
         self._register_input()
-        select = self._typed_select()
-        self._check()
+        try:
+            select = self._typed_select()
+            self._check()
+        except duckdb.Error as error:  # DuckDB reads lazily: damage may show only now
+            ext = self.path.suffix.lower()
+            raise RawInputError(
+                f"{self.path.name}: {_csv_problem(error)}"
+                if ext == ".csv"
+                else f"{self.path.name}: cannot be read as {ext[1:]}: {_first_line(error)}"
+            ) from None
         return select
 
     def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
@@ -357,6 +459,111 @@ class RawInvoiceReader:
 
     def close(self) -> None:
         self.conn.close()
+        if self._link_dir is not None:
+            self._link_dir.cleanup()
+            self._link_dir = None
+
+
+def _in_bounds(column: Column, typed: str) -> str:
+    """SQL: the typed value is null or within the column's bounds."""
+    if column.sql_type == "TIMESTAMP":
+        return (
+            f"{typed} is null or ({typed} >= timestamp '{FIRST_DATE}' "
+            f"and {typed} < timestamp '{LAST_DATE}' + interval 1 day)"
+        )
+    limit = QUANTITY_LIMIT if column.sql_type == "BIGINT" else PRICE_LIMIT
+    return f"{typed} is null or abs({typed}) <= {limit}"
+
+
+def _problem(column: Column, kind: str, count: int, line: int, example) -> str:
+    """What is wrong with a column, for the one-line message after 'column X '."""
+    if kind == "empty":
+        return f"is empty on {count} lines, e.g. line {line}"
+    if kind == "invalid":
+        what = {"BIGINT": "whole numbers", "DOUBLE": "numbers", "TIMESTAMP": "dates"}
+        return (
+            f"has {count} values that are not {what[column.sql_type]}, "
+            f"e.g. '{_show(example)}' on line {line}"
+        )
+    if column.sql_type == "TIMESTAMP":
+        bounds = f"dates outside {FIRST_DATE}..{LAST_DATE}"
+    else:
+        limit = QUANTITY_LIMIT if column.sql_type == "BIGINT" else PRICE_LIMIT
+        bounds = f"values beyond ±{limit:,}"
+    return f"has {count} {bounds}, e.g. '{_show(example)}' on line {line}"
+
+
+def _csv_header(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (',', ';', tab or '|': the one that finds the most known column names
+    in the first line, then the most fields) and the column names, made unique."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        line = first.decode("utf-8")
+    except UnicodeDecodeError:
+        line = first.decode("latin-1")
+    line = line.removeprefix("\ufeff")
+    if not line.strip():
+        raise RawInputError(f"{path.name}: the first line (the header) is empty")
+    known = {_key(alias) for column in COLUMNS for alias in column.aliases}
+    best = None
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            names = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            names = line.split(delimiter)
+        score = (sum(_key(name) in known for name in names), len(names))
+        if best is None or score > best[0]:
+            best = (score, delimiter, names)
+    _, delimiter, names = best
+    unique: list[str] = []
+    for index, name in enumerate(names):
+        name = name.strip() or f"column{index + 1}"
+        while name in unique:
+            name += "_"
+        unique.append(name)
+    return delimiter, unique
+
+
+def _is_encoding_error(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "unicode" in text or "encoded" in text or "encoding" in text
+
+
+CSV_REASONS = (
+    r"Value with unterminated quote found\.",
+    r"Invalid unicode[^\n]*",
+    r"Maximum line size[^\n]*",
+    r"File is not [^\n]* encoded",
+)
+
+
+def _csv_problem(error: BaseException) -> str:
+    """DuckDB's CSV error in one line: which line of the file, and what is wrong with it."""
+    text = str(error).strip()
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if fields:
+        expected, found = fields.groups()
+        where = f"line {line.group(1)} of the file" if line else "a line"
+        return f"{where} has {found} fields where the header has {expected}"
+    reason = next(
+        (m.group(0) for m in (re.search(r, text) for r in CSV_REASONS) if m),
+        _first_line(error),
+    )
+    where = f"line {line.group(1)} of the file: " if line else ""
+    return f"cannot be read as CSV (UTF-8 or ISO-8859-1): {where}{reason}"
+
+
+def _read_workbook(path: Path) -> dict:
+    """Every sheet of a workbook, cells as Python objects."""
+    import pandas as pd
+
+    try:
+        return pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
+    except ImportError:  # pragma: no cover - calamine is a declared dependency
+        return pd.read_excel(path, sheet_name=None, dtype=object)
 
 
 def _is_missing(value) -> bool:
@@ -408,7 +615,9 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         if raw_path is None:
             customers = int(source_config.get("synthetic_customers") or DEFAULT_SYNTHETIC_CUSTOMERS)
             seed = int(source_config.get("synthetic_seed") or DEFAULT_SYNTHETIC_SEED)
-            warehouse = getattr(self.creds, "path", None)
+            # beside the published warehouse, not the private build file (`segments build`
+            # builds in a private folder it removes afterwards)
+            warehouse = os.environ.get("SEGMENTS_DB") or getattr(self.creds, "path", None)
             raw_path = ensure_synthetic(
                 default_synthetic_path(warehouse, customers, seed), customers, seed
             )
