@@ -12,9 +12,10 @@
 {%- endmacro %}
 
 {#- Post-hook: write the model's table to <export dir>/<name>.parquet and .csv, ordered
-    by its key, for import into marketing tools. -#}
+    by its key, for import into marketing tools. The folder may hold any character (quotes
+    too): it is written as an escaped SQL string. -#}
 {% macro export_for_activation(order_by) -%}
-    {%- set folder = activation_export_dir() -%}
+    {%- set folder = activation_export_dir() | replace("'", "''") -%}
     copy (select * from {{ this }} order by {{ order_by }})
         to '{{ folder }}/{{ this.identifier }}.parquet' (format parquet);
     copy (select * from {{ this }} order by {{ order_by }})

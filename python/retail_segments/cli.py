@@ -13,6 +13,7 @@ last published warehouse untouched.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -26,6 +27,9 @@ from . import synthetic
 from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
 
 DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
+# the build file's name in the private build folder: dbt-duckdb names the database after it
+# ("segments"), and SQL uses that name unquoted, so it must be a plain identifier
+BUILD_FILE_NAME = "segments.duckdb"
 
 
 def project_dir() -> Path:
@@ -79,7 +83,12 @@ def build(
 ) -> int:
     project = project_dir()
     target = warehouse_path(project, db)
-    raw_path = resolve_raw_path(raw)
+    if os.sep != "\\" and "\\" in str(target):
+        return _error(f"DuckDB cannot open a database whose path holds a backslash: {target}")
+    vars_raw, extra_vars = _take_raw_from_vars(extra_vars)
+    if raw and vars_raw and resolve_raw_path(raw) != resolve_raw_path(vars_raw):
+        return _error("--raw and --vars raw_invoices name different files; give the file once")
+    raw_path = resolve_raw_path(raw or vars_raw)
     started = time.monotonic()
     if raw_path is not None:
         print(f"checking raw file {raw_path} ...", flush=True)
@@ -105,15 +114,31 @@ def build(
         lock.close()  # releases the lock
 
 
+def _take_raw_from_vars(extra_vars: str | None) -> tuple[str | None, str | None]:
+    """`--vars '{raw_invoices: FILE}'` names the raw file as --raw does: take it out of the
+    vars, so that it is checked like any raw file and dbt reads it through RAW_INVOICES.
+    Returns the file (None when the vars name none) and the other vars."""
+    try:
+        parsed = yaml.safe_load(extra_vars) if extra_vars else None
+    except yaml.YAMLError:
+        return None, extra_vars  # reported with the other vars
+    if not isinstance(parsed, dict) or "raw_invoices" not in parsed:
+        return None, extra_vars
+    value = str(parsed.pop("raw_invoices") or "").strip()
+    return value or None, json.dumps(parsed, default=str) if parsed else None
+
+
 def _build_and_publish(
     project: Path, target: Path, started: float, matching: str | None, extra_vars: str | None
 ) -> int:
-    # the same private path on every build: dbt then re-parses only what changed
-    build_file = target.parent / f".{target.name}.build"
-    _remove_database(build_file)
+    # a private folder, the same on every build (dbt then re-parses only what changed); the
+    # build file in it has a fixed plain name, so the database dbt names after that file is
+    # a plain SQL identifier whatever the warehouse is called
+    private = _private_folder(target)
+    _remove_private(private)
+    build_file = private / BUILD_FILE_NAME
     export_dir = Path(os.environ.get("SEGMENTS_EXPORT_DIR") or target.parent / "exports")
-    staged_exports = target.parent / f".{target.name}.exports.build"
-    shutil.rmtree(staged_exports, ignore_errors=True)
+    staged_exports = private / "exports"
     os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
     os.environ["SEGMENTS_DB"] = str(target)
     os.environ["SEGMENTS_EXPORT_DIR"] = str(staged_exports)
@@ -133,18 +158,17 @@ def _build_and_publish(
     if variables:
         dbt_args += ["--vars", json.dumps(variables, default=str)]
 
+    private.mkdir()
     try:
         ok = run_dbt(dbt_args)
     except RawInputError as problem:  # raised while dbt loads the source
-        _remove_database(build_file)
-        shutil.rmtree(staged_exports, ignore_errors=True)
+        _remove_private(private)
         return _error(str(problem))
     finally:
         os.environ.pop("SEGMENTS_BUILD_DB", None)
         os.environ["SEGMENTS_EXPORT_DIR"] = str(export_dir)
     if not ok:
-        _remove_database(build_file)
-        shutil.rmtree(staged_exports, ignore_errors=True)
+        _remove_private(private)
         published = (
             "the published warehouse is unchanged" if target.exists() else "nothing was published"
         )
@@ -152,14 +176,35 @@ def _build_and_publish(
     # a write-ahead log left by a plain `dbt build` belongs to the file being replaced
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(build_file, target)
-    shutil.rmtree(build_file.with_name(build_file.name + ".tmp"), ignore_errors=True)
     export_dir.mkdir(parents=True, exist_ok=True)
     for exported in sorted(staged_exports.glob("*")):
         os.replace(exported, export_dir / exported.name)
-    shutil.rmtree(staged_exports, ignore_errors=True)
+    _remove_private(private)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
+
+
+def _private_folder(target: Path) -> Path:
+    """The private build folder: `.<name>.build` beside the target. DuckDB reads a '?' in a
+    database path as the start of URL parameters (its write-ahead log then goes astray),
+    even through a link: for a target whose path holds one, the folder is
+    `.segments-<hash of the target>.build` in the nearest enclosing folder whose path holds
+    none (on the same disk, so publishing stays a rename)."""
+    private = target.parent / f".{target.name}.build"
+    if "?" not in str(private):
+        return private
+    key = hashlib.sha256(str(target).encode()).hexdigest()[:16]
+    plain = next((p for p in target.parents if "?" not in str(p)), Path("/"))
+    return plain / f".segments-{key}.build"
+
+
+def _remove_private(folder: Path) -> None:
+    """Remove the private build folder (or a build file an older version left there)."""
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        _remove_database(folder)
 
 
 def _lock_build(target: Path):
