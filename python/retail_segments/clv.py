@@ -51,6 +51,9 @@ _AT_BOUND_LOG_TOLERANCE = 1e-2  # within 1% of a bound counts as at the bound
 _NEAR_ONE_A = 1e-6  # |a - 1| below this: eq. 10 is 0/0, evaluated at a = 1 -/+ this
 _CONVERGED_GRADIENT = 1e-5  # projected gradient (per customer, log-params) deemed converged
 _BOUND_SLACK = 1e-6  # relative excursion of eq. 10 beyond its bounds taken as a failed hyp2f1
+# a + b above this: Beta(a, b) is a point mass for every purpose here, and eq. 10 is taken
+# in its fixed-p limit (hyp2f1 struggles there, and the quadrature is slow at scale)
+_CONCENTRATED_BETA = 1e4  # there the limit differs from eq. 10 by < 1e-3 (relative)
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,12 @@ def _expected_purchases_if_alive_by_quadrature(r, alpha_T, a, b, x, t) -> np.nda
 def _expected_purchases_if_alive(r, alpha_T, a, b, x, t) -> np.ndarray:
     """(a+b+x-1)/(a-1) [1 - H], FHL 2005 eq. 10 without the P(alive) factor (eq. 7 when x=0
     and alpha_T = alpha). At a = 1 this is 0/0: then the mean of a = 1 -/+ 1e-6 is used."""
+    if a + b > _CONCENTRATED_BETA:
+        # every customer drops out after a purchase with the same p (its posterior mean
+        # given x purchases survived): E = (1 - ((alpha+T)/(alpha+T+p t))^(r+x)) / p, whose
+        # p -> 0 limit is the NBD's (r+x) t / (alpha+T)
+        p = a / (a + b + x)
+        return -np.expm1(-(r + x) * np.log1p(p * t / alpha_T)) / p
     if abs(a - 1.0) < _NEAR_ONE_A:
         below = _eq10_if_alive(r, alpha_T, 1.0 - _NEAR_ONE_A, b, x, t)
         above = _eq10_if_alive(r, alpha_T, 1.0 + _NEAR_ONE_A, b, x, t)

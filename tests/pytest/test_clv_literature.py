@@ -397,3 +397,27 @@ def test_probability_of_a_purchase_within_t_matches_simulation():
     assert abs(predicted.mean() - bought.mean()) < 4 * bought.std() / np.sqrt(n)
     once = x == 0
     assert (predicted[once] < clv.prob_alive(PUBLISHED_BGNBD, x[once], t_x[once], T[once])).all()
+
+
+def test_concentrated_dropout_uses_the_fixed_p_limit_quickly_and_accurately():
+    """With a + b large the Beta is a point mass: eq. 10's fixed-p limit is used (hyp2f1
+    struggles there and the quadrature would take minutes at scale). Just below the switch
+    the exact path and the limit agree to 1e-3; above it a million customers get finite
+    forecasts (how long it takes is the benchmark's to measure)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.integers(0, 20, n).astype(float)
+    T = rng.uniform(10, 370, n)
+    t = np.full(n, 90.0)
+    a, b = 800.0, 8_000.0  # a + b just below the switch: the exact path
+    exact = clv._expected_purchases_if_alive(0.9, 40 + T, a, b, x, t)
+    p = a / (a + b + x)
+    limit = -np.expm1(-(0.9 + x) * np.log1p(p * t / (40 + T))) / p
+    assert np.max(np.abs(limit / exact - 1)) < 1e-3
+    many = 1_000_000
+    x = rng.integers(0, 30, many).astype(float)
+    T = rng.uniform(1, 370, many)
+    t_x = rng.uniform(0, 1, many) * T * (x > 0)
+    params = clv.BgNbdParams(r=0.94, alpha=35.5, a=73_904.7, b=1e6)  # a synthetic-data fit
+    expected = clv.expected_purchases(params, 187.0, x, t_x, T)
+    assert np.isfinite(expected).all() and (expected >= 0).all()
