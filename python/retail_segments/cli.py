@@ -13,12 +13,14 @@ last published warehouse untouched.
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import json
 import os
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -109,7 +111,8 @@ def build(
     if lock is None:
         return _error(f"another `segments build` is writing {target}; wait until it ends")
     try:
-        return _build_and_publish(project, target, started, matching, extra_vars)
+        with _after_killed_builds(target):
+            return _build_and_publish(project, target, started, matching, extra_vars)
     finally:
         lock.close()  # releases the lock
 
@@ -221,6 +224,47 @@ def _lock_build(target: Path):
         handle.close()
         return None
     return handle
+
+
+@contextmanager
+def _after_killed_builds(target: Path):
+    """Run under the build lock. A build killed outright (SIGKILL, the OOM killer, a power
+    cut) runs no cleanup: remove what it left, and give DuckDB a spill folder of this
+    warehouse's own inside SEGMENTS_TEMP_DIR, since DuckDB does not remove the spill files
+    of a process that died (its own are removed when it closes, this folder afterwards)."""
+    _remove_leftovers(target)
+    configured = os.environ.get("SEGMENTS_TEMP_DIR")
+    spill = _spill_dir(target, configured) if configured else None
+    if spill is not None:
+        shutil.rmtree(spill, ignore_errors=True)
+        spill.mkdir(parents=True, exist_ok=True)
+        os.environ["SEGMENTS_TEMP_DIR"] = str(spill)
+    try:
+        yield
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+            os.environ["SEGMENTS_TEMP_DIR"] = configured
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove every private file of an earlier build of `target`: the build file, its
+    write-ahead log and spill folder, the staged exports. Never the published file, its
+    exports or the lock file."""
+    name = glob.escape(target.name)
+    for pattern in (f".{name}.build*", f".{name}.exports.build*"):
+        for path in target.parent.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _spill_dir(target: Path, temp_dir: str) -> Path:
+    """DuckDB's spill folder in SEGMENTS_TEMP_DIR for builds of `target`: one per warehouse,
+    so clearing it never touches another build's files."""
+    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:12]
+    return Path(temp_dir).expanduser().resolve() / f".segments-{key}.build.tmp"
 
 
 def _remove_database(path: Path) -> None:
