@@ -48,11 +48,26 @@ class CategorySettings:
     kmeans_init: int = 10
     silhouette_sample: int = 2_000
     label_terms: int = 3
+    # co-purchase is learnt from at most this many customers' baskets (a seeded sample by
+    # a hash of the customer id): the structure is clear long before, and the cost is bounded
+    max_customers: int = 50_000
     random_state: int = 42
 
     @classmethod
     def from_meta(cls, meta_get) -> CategorySettings:
         return model_settings.from_meta(cls, meta_get)
+
+
+def fit_purchases(relation, settings: CategorySettings) -> pd.DataFrame:
+    """The pre-cut-off baskets the category model learns from (a DuckDB relation over
+    int_product_basket_items), as a frame: every customer's when there are at most
+    max_customers of them, else a deterministic sample of customers by a hash of their id."""
+    before = relation.filter("is_before_cutoff")
+    (customers,) = before.aggregate("count(distinct customer_id)").fetchall()[0]
+    if customers > settings.max_customers:
+        keep = int(1_000_000 * settings.max_customers / customers)
+        before = before.filter(f"hash(customer_id || '{settings.random_state}') % 1000000 < {keep}")
+    return before.df()
 
 
 def normalise_description(text: str | None) -> str:

@@ -9,6 +9,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = interests.CategorySettings.from_meta(dbt.config.meta_get)
     catalogue = dbt.ref("int_product_catalogue").df()
-    purchases = dbt.ref("int_product_basket_items").filter("is_before_cutoff").df()
+    purchases = interests.fit_purchases(dbt.ref("int_product_basket_items"), settings)
     stopwords = [row[0] for row in dbt.ref("product_text_stopwords").project("word").fetchall()]
     return interests.category_candidates(catalogue, purchases, stopwords, settings)
