@@ -71,6 +71,18 @@ def rerun_models(db: Path, models: list[str], variables: dict | None = None) -> 
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def write_raw(frame, path: Path) -> Path:
+    """A raw invoice frame written as the file its suffix names (Parquet, CSV or XLSX)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return path
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as conn:
         return conn.sql(sql).fetchall()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_segments
+from conftest import run_segments, write_raw
 from retail_segments import synthetic
 from retail_segments.raw_loader import RawInputError, RawInvoiceReader, read_raw_invoices
 
@@ -133,16 +133,6 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return text
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif path.suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_excel(path, index=False)
-    return path
-
-
 def _outcome(path: Path) -> tuple[str, str]:
     """('ok', '') or ('error', message); any other exception is a failure of the loader."""
     reader = RawInvoiceReader(path)
@@ -158,8 +148,8 @@ def _outcome(path: Path) -> tuple[str, str]:
 def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
     """Yield (path, kind, expectation, must_mention) for every corrupted file."""
     text = _as_text(base)
-    valid = {ext: _write(base, folder / f"valid{ext}") for ext in (".parquet", ".csv", ".xlsx")}
-    valid[".text.parquet"] = _write(text, folder / "valid_text.parquet")
+    valid = {ext: write_raw(base, folder / f"valid{ext}") for ext in (".parquet", ".csv", ".xlsx")}
+    valid[".text.parquet"] = write_raw(text, folder / "valid_text.parquet")
     number = iter(range(10_000))
 
     def name(kind: str, ext: str) -> Path:
@@ -175,7 +165,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
         frame.loc[row, column] = value
         want = expected(column, value)
         mention = [f"column {column}", f"line {row + 1}"] if want == "error" else []
-        yield _write(frame, name("cell", ext)), f"cell{ext}", want, mention
+        yield write_raw(frame, name("cell", ext)), f"cell{ext}", want, mention
 
     # 2. typed Parquet and XLSX cells: fractional, huge, non-finite, missing, old and late
     typed_junk = [
@@ -204,7 +194,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
                 frame["Quantity"] = frame.Quantity.astype(float)
             frame.loc[row, column] = value
             mention = [f"column {column}", f"line {row + 1}"] if want == "error" else []
-            yield _write(frame, name("typed", ext)), f"typed{ext}", want, mention
+            yield write_raw(frame, name("typed", ext)), f"typed{ext}", want, mention
 
     # 3. damaged bytes: flips, truncation, random junk, zero bytes
     for ext in (".parquet", ".csv", ".xlsx", ".text.parquet"):
@@ -284,7 +274,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
 
 def test_the_valid_base_checks_and_keeps_the_bad_debt_adjustment(base, tmp_path):
     for ext in (".parquet", ".csv", ".xlsx"):
-        table = read_raw_invoices(_write(base, tmp_path / f"base{ext}")).to_pandas()
+        table = read_raw_invoices(write_raw(base, tmp_path / f"base{ext}")).to_pandas()
         assert len(table) == len(base)
         adjustment = table[table.InvoiceNo == "A563185"]
         assert adjustment.UnitPrice.tolist() == [-11062.06]  # loaded; cleaning removes it
@@ -325,19 +315,19 @@ def _bad_files(base: pd.DataFrame, folder: Path) -> list[tuple[str, Path, str]]:
     text = _as_text(base)
     fractional = text.copy()
     fractional.loc[6, "Quantity"] = "6.5"
-    csv = _write(fractional, folder / "fractional quantity.csv")
+    csv = write_raw(fractional, folder / "fractional quantity.csv")
     empty = base.astype({"Quantity": object}).copy()
     empty.loc[11, "Quantity"] = None
-    xlsx = _write(empty, folder / "empty-quantity.xlsx")
-    parquet = _write(base, folder / "truncated.parquet")
+    xlsx = write_raw(empty, folder / "empty-quantity.xlsx")
+    parquet = write_raw(base, folder / "truncated.parquet")
     parquet.write_bytes(parquet.read_bytes()[:-200])
     extra = folder / "extra field.csv"
-    lines = _write(text, folder / "ok.csv").read_text().splitlines()
+    lines = write_raw(text, folder / "ok.csv").read_text().splitlines()
     lines[3] += ",surplus"
     extra.write_text("\n".join(lines) + "\n")
     old = base.copy()
     old.loc[20, "InvoiceDate"] = pd.Timestamp("1989-12-31 23:59")
-    dated = _write(old, folder / "old dates.parquet")
+    dated = write_raw(old, folder / "old dates.parquet")
     return [
         (
             "--raw",

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import query, run_segments
+from conftest import query, run_segments, write_raw
 from retail_segments import synthetic
 
 
@@ -27,17 +27,6 @@ def lines(tmp_path_factory) -> pd.DataFrame:
     adjustment["UnitPrice"] = -11062.06
     adjustment["Quantity"] = 1
     return pd.concat([frame, adjustment], ignore_index=True)
-
-
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif path.suffix == ".csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_excel(path, index=False)
-    return path
 
 
 def _build(db: Path, raw: Path, how: str, exports: Path | None, cwd: Path):
@@ -88,8 +77,8 @@ def test_odd_paths_build_publish_and_read_exactly_the_named_file(lines, tmp_path
     #    name is a glob pattern, beside a file the pattern matches; quotes in the exports
     folder = tmp_path / "wh dir-1"
     db1 = folder / "my-shop.duckdb"
-    raw1 = _write(lines, tmp_path / "raw [1]*?.csv")
-    _write(decoy, tmp_path / "raw 1ab.csv")
+    raw1 = write_raw(lines, tmp_path / "raw [1]*?.csv")
+    write_raw(decoy, tmp_path / "raw 1ab.csv")
     exports1 = tmp_path / "exp 'o' \"quoted\""
     _build(db1, raw1, "--raw", exports1, tmp_path)
     _assert_published(db1, len(lines), exports1)
@@ -107,8 +96,8 @@ def test_odd_paths_build_publish_and_read_exactly_the_named_file(lines, tmp_path
     # 2. single and double quotes in the warehouse and its folder; RAW_INVOICES names a
     #    Parquet file with quotes, several dots and a *; non-ASCII exports
     db2 = tmp_path / "q'uo\"te" / 'o\'brien "quoted" shop.duckdb'
-    raw2 = _write(lines, tmp_path / 'it\'s "raw" v1.2.final*.parquet')
-    _write(decoy, tmp_path / 'it\'s "raw" v1.2.final-decoy.parquet')
+    raw2 = write_raw(lines, tmp_path / 'it\'s "raw" v1.2.final*.parquet')
+    write_raw(decoy, tmp_path / 'it\'s "raw" v1.2.final-decoy.parquet')
     exports2 = tmp_path / "ëxports ü 仓库"
     _build(db2, raw2, "env", exports2, tmp_path)
     _assert_published(db2, len(lines), exports2)
@@ -116,8 +105,8 @@ def test_odd_paths_build_publish_and_read_exactly_the_named_file(lines, tmp_path
     # 3. non-ASCII letters and several dots; --vars names an XLSX with a ?; glob
     #    characters in the export folder
     db3 = tmp_path / "ü nïcode" / "café-仓库.v2.final.duckdb"
-    raw3 = _write(lines, tmp_path / "données? 2011.xlsx")
-    _write(decoy, tmp_path / "donnéesX 2011.xlsx")
+    raw3 = write_raw(lines, tmp_path / "données? 2011.xlsx")
+    write_raw(decoy, tmp_path / "donnéesX 2011.xlsx")
     exports3 = tmp_path / "[exp]*?"
     _build(db3, raw3, "vars", exports3, tmp_path)
     _assert_published(db3, len(lines), exports3)
@@ -126,8 +115,8 @@ def test_odd_paths_build_publish_and_read_exactly_the_named_file(lines, tmp_path
     #    folder (DuckDB takes a '?' in a database path for URL parameters);
     #    --raw names a Parquet pattern; exports in the default place beside it
     db4 = tmp_path / "[w]*?" / "2024 select [1]*?.duckdb"
-    raw4 = _write(lines, tmp_path / "raw*.parquet")
-    _write(decoy, tmp_path / "raw-decoy.parquet")
+    raw4 = write_raw(lines, tmp_path / "raw*.parquet")
+    write_raw(decoy, tmp_path / "raw-decoy.parquet")
     _build(db4, raw4, "--raw", None, tmp_path)
     _assert_published(db4, len(lines), db4.parent / "exports")
 
