@@ -78,14 +78,30 @@ def test_train_and_test_customers_are_disjoint_and_split_by_the_cutoff(synthetic
     assert set(sizes.n_test) == {by_role["test"][1]}
     newcomers = query(synthetic_db, "select count(*) from marts.new_customer_predictions")[0][0]
     assert newcomers == by_role["newcomer"][1] > 0
-    # the default cut-off balances the two sets: moving it a week either way makes the
-    # smaller set no larger
+    # the default cut-off balances the two sets: recounted here from the invoices, moving
+    # it a day or a week either way makes the smaller set no larger
     (balanced,) = query(
         synthetic_db,
         "select least(balanced_train_customers, balanced_test_customers) "
         "from intermediate.int_prediction_cutoff",
     )[0]
     assert balanced == min(by_role["train"][1], by_role["test"][1])
+    firsts = _frame(
+        synthetic_db,
+        "select cast(min(invoiced_at) as date) as d from marts.fct_invoices group by customer_id",
+    )["d"]
+    (end,) = query(synthetic_db, "select cast(max(invoiced_at) as date) from marts.fct_invoices")[0]
+    start, end, cutoff = firsts.min(), pd.Timestamp(end), pd.Timestamp(cutoff)
+    days = pd.to_timedelta
+    eligible = firsts[(firsts >= start + days(45, "D")) & (firsts + days(90, "D") <= end)]
+
+    def smaller_set(cutoff):
+        train = (eligible + days(90, "D") < cutoff).sum()
+        return min(train, (eligible >= cutoff).sum())
+
+    assert smaller_set(cutoff) == balanced
+    for shift in (-7, -1, 1, 7):
+        assert smaller_set(cutoff + days(shift, "D")) <= balanced
 
 
 def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
