@@ -6,7 +6,7 @@
     {%- if configured -%}
         {{ configured }}
     {%- else -%}
-        {%- set parts = target.path.rsplit('/', 1) -%}
+        {%- set parts = (target.get('path') or './warehouse').rsplit('/', 1) -%}
         {{ (parts[0] if parts | length > 1 else '.') ~ '/exports' }}
     {%- endif -%}
 {%- endmacro %}

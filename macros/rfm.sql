@@ -5,33 +5,35 @@
     {%- if as_of -%}
         cast('{{ as_of }}' as date)
     {%- else -%}
-        (select cast(max(invoiced_at) as date) + 1 from {{ ref('fct_invoices') }})
+        (select {{ next_day('cast(max(invoiced_at) as date)') }} from {{ ref('fct_invoices') }})
     {%- endif -%}
 {%- endmacro %}
 
-{#- Score a value 1..5 against four ascending cut points (a list): each cut point the value
-    exceeds raises its bin by one, so equal values always share a score and the score never
-    falls as the value rises. Recency is better when lower: its score is reversed. -#}
+{#- Score a value 1..5 against four ascending cut points, the columns <cut_points>_1 ..
+    <cut_points>_4 (see rfm_cut_points_cte): each cut point the value exceeds raises its bin
+    by one, so equal values always share a score and the score never falls as the value
+    rises. Recency is better when lower: its score is reversed. -#}
 {% macro rfm_score(value, cut_points, lower_is_better=false) -%}
     {%- set bin -%}
-        (1 + cast({{ value }} > {{ cut_points }}[1] as int)
-        + cast({{ value }} > {{ cut_points }}[2] as int)
-        + cast({{ value }} > {{ cut_points }}[3] as int)
-        + cast({{ value }} > {{ cut_points }}[4] as int))
+        (1 + cast({{ value }} > {{ cut_points }}_1 as int)
+        + cast({{ value }} > {{ cut_points }}_2 as int)
+        + cast({{ value }} > {{ cut_points }}_3 as int)
+        + cast({{ value }} > {{ cut_points }}_4 as int))
     {%- endset -%}
     {%- if lower_is_better -%} (6 - {{ bin }}) {%- else -%} {{ bin }} {%- endif -%}
 {%- endmacro %}
 
-{#- One row with the cut points of each measure as lists (recency_cuts, frequency_cuts,
-    monetary_cuts), read back from the persisted thresholds mart. -#}
+{#- One row with the four cut points of each measure (recency_cut_1 .. recency_cut_4,
+    frequency_cut_1 .., monetary_cut_1 ..), read back from the persisted thresholds mart. -#}
 {% macro rfm_cut_points_cte() -%}
     select
-        list(upper_bound order by value_bin) filter (where metric = 'recency_days'
-            and upper_bound is not null) as recency_cuts,
-        list(upper_bound order by value_bin) filter (where metric = 'frequency'
-            and upper_bound is not null) as frequency_cuts,
-        list(upper_bound order by value_bin) filter (where metric = 'monetary'
-            and upper_bound is not null) as monetary_cuts
+        {%- for measure, prefix in [('recency_days', 'recency'), ('frequency', 'frequency'),
+                                    ('monetary', 'monetary')] %}
+            {%- for i in range(1, 5) %}
+        max(case when metric = '{{ measure }}' and value_bin = {{ i }} then upper_bound end)
+            as {{ prefix }}_cut_{{ i }}{{ ',' if not (loop.last and prefix == 'monetary') }}
+            {%- endfor %}
+        {%- endfor %}
     from {{ ref('rfm_score_thresholds') }}
 {%- endmacro %}
 

@@ -2,8 +2,9 @@
     monetary, standardised with the means and scales in int_rfm_feature_scaling (fitted on
     non-outlier customers). One definition, used by the Python models' input and by the
     SQL scoring of any customer. `rfm_relation` needs customer_id, recency_days,
-    frequency, monetary. -#}
-{% macro rfm_z_features(rfm_relation) -%}
+    frequency, monetary; `scaling_relation` (feature, feature_mean, feature_scale) defaults
+    to int_rfm_feature_scaling. -#}
+{% macro rfm_z_features(rfm_relation, scaling_relation=none) -%}
     with
 
     scaling as (
@@ -15,7 +16,7 @@
             any_value(feature_scale) filter (where feature = 'frequency') as frequency_scale,
             any_value(feature_mean) filter (where feature = 'monetary') as monetary_mean,
             any_value(feature_scale) filter (where feature = 'monetary') as monetary_scale
-        from {{ ref('int_rfm_feature_scaling') }}
+        from {{ scaling_relation or ref('int_rfm_feature_scaling') }}
 
     )
 
@@ -32,14 +33,28 @@
 {%- endmacro %}
 
 {#- Assign RFM rows to the nearest centroid of the chosen clustering, in SQL alone, with
-    the parameters in segment_model_parameters. Returns the rows with z features,
-    cluster_id and distance_to_centroid. -#}
+    the stored parameters (segment_parameters_relation: the mart segment_model_parameters,
+    or on Spark the file it was exported to): their feature transform and centroids.
+    Returns the rows with z features, cluster_id and distance_to_centroid. -#}
 {% macro assign_rfm_cluster(rfm_relation) -%}
+    {%- set stored_scaling -%}
+        (
+            select
+                feature,
+                max(case when parameter = 'transform_mean' then parameter_value end)
+                    as feature_mean,
+                max(case when parameter = 'transform_scale' then parameter_value end)
+                    as feature_scale
+            from {{ segment_parameters_relation() }}
+            where parameter in ('transform_mean', 'transform_scale')
+            group by feature
+        )
+    {%- endset %}
     with
 
     featured as (
 
-        {{ rfm_z_features(rfm_relation) }}
+        {{ rfm_z_features(rfm_relation, stored_scaling) }}
 
     ),
 
@@ -50,7 +65,7 @@
             any_value(parameter_value) filter (where feature = 'recency_days') as c_recency,
             any_value(parameter_value) filter (where feature = 'frequency') as c_frequency,
             any_value(parameter_value) filter (where feature = 'monetary') as c_monetary
-        from {{ ref('segment_model_parameters') }}
+        from {{ segment_parameters_relation() }}
         where parameter = 'centroid'
         group by cluster_id
 
@@ -62,9 +77,9 @@
             featured.*,
             centroids.cluster_id,
             sqrt(
-                (featured.z_recency - centroids.c_recency) ^ 2
-                + (featured.z_frequency - centroids.c_frequency) ^ 2
-                + (featured.z_monetary - centroids.c_monetary) ^ 2
+                power(featured.z_recency - centroids.c_recency, 2)
+                + power(featured.z_frequency - centroids.c_frequency, 2)
+                + power(featured.z_monetary - centroids.c_monetary, 2)
             ) as distance_to_centroid
         from featured
         cross join centroids

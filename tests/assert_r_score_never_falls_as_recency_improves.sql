@@ -20,7 +20,7 @@ span as (
 
 values_to_score as (
 
-    select unnest(range(0, cast(span.last_value as bigint) + 1)) as probe
+    select {{ integer_series(0, 'cast(span.last_value as bigint)') }} as probe
     from span
 
 ),
@@ -29,11 +29,11 @@ scored as (
 
     select
         values_to_score.probe,
-        {{ rfm_score('values_to_score.probe', 'cut_points.recency_cuts', lower_is_better=true) }}
+        {{ rfm_score('values_to_score.probe', 'cut_points.recency_cut', lower_is_better=true) }}
             as r_score,
-        {{ rfm_score('values_to_score.probe', 'cut_points.frequency_cuts') }} as f_score,
+        {{ rfm_score('values_to_score.probe', 'cut_points.frequency_cut') }} as f_score,
         {{ rfm_score('values_to_score.probe * span.last_spend / span.last_value',
-                     'cut_points.monetary_cuts') }} as m_score
+                     'cut_points.monetary_cut') }} as m_score
     from values_to_score
     cross join cut_points
     cross join span

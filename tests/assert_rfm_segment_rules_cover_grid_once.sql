@@ -4,7 +4,7 @@ with
 
 scores as (
 
-    select unnest(range(1, 6)) as score
+    select {{ integer_series(1, 5) }} as score
 
 ),
 

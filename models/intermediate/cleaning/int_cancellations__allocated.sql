@@ -42,7 +42,8 @@ events as (
             else greatest(lines.quantity, 0)
         end as signed_quantity
     from lines
-    semi join products_with_cancellations
+    -- products_with_cancellations is distinct: the join repeats no line
+    inner join products_with_cancellations
         on
             lines.customer_id = products_with_cancellations.customer_id
             and lines.stock_code = products_with_cancellations.stock_code
@@ -84,7 +85,9 @@ with_neighbours as (
         *,
         coalesce(lag(stack_height) over event_order, 0) as height_before,
         min(stack_height) over (
-            event_order rows between 1 following and unbounded following
+            partition by customer_id, stock_code
+            order by invoiced_at asc, is_cancellation desc, source_row_number asc
+            rows between 1 following and unbounded following
         ) as lowest_height_after
     from stack
     window event_order as (

@@ -1,3 +1,4 @@
+{{ config(enabled=true) }}
 -- The recorded feature transform of the clustering: each RFM measure becomes
 -- ln(1 + x), standardised with the mean and (population) standard deviation of the
 -- non-outlier customers, who are the ones the models are fitted on.
@@ -16,9 +17,20 @@ logged as (
 
 measures as (
 
-    unpivot logged
-    on recency_days, frequency, monetary
-    into name feature value log_value
+    select
+        'recency_days' as feature,
+        recency_days as log_value
+    from logged
+    union all
+    select
+        'frequency' as feature,
+        frequency as log_value
+    from logged
+    union all
+    select
+        'monetary' as feature,
+        monetary as log_value
+    from logged
 
 )
 

@@ -25,11 +25,13 @@ cancellations as (
         count(*) filter (where is_cancellation and quantity_cancel_matched > 0)
             as matched_lines,
         cast(coalesce(sum(quantity_cancel_matched), 0) as bigint) as matched_quantity,
-        round(coalesce(sum(quantity_cancel_matched * unit_price), 0), 2) as matched_value,
+        {{ round_money('coalesce(sum(quantity_cancel_matched * unit_price), 0)') }}
+            as matched_value,
         count(*) filter (where is_cancellation and quantity_cancel_unmatched > 0)
             as unmatched_lines,
         cast(coalesce(sum(quantity_cancel_unmatched), 0) as bigint) as unmatched_quantity,
-        round(coalesce(sum(quantity_cancel_unmatched * unit_price), 0), 2) as unmatched_value,
+        {{ round_money('coalesce(sum(quantity_cancel_unmatched * unit_price), 0)') }}
+            as unmatched_value,
         cast(coalesce(sum(quantity_canceled) filter (where not is_cancellation), 0) as bigint)
             as quantity_canceled_on_purchases
     from {{ ref('int_invoice_lines__cancellations_matched') }}

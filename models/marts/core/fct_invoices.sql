@@ -7,6 +7,6 @@ select
     any_value(country) as country,
     count(*) as line_count,
     cast(sum(net_quantity) as bigint) as item_count,
-    round(sum(line_revenue), 2) as revenue
+    {{ round_money('sum(line_revenue)') }} as revenue
 from {{ ref('fct_sales_lines') }}
 group by invoice_no

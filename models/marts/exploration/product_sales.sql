@@ -8,7 +8,7 @@ per_product as (
         stock_code,
         -- a code can carry several spellings: show the most frequent one
         mode(description) as description,
-        round(sum(line_revenue), 2) as revenue,
+        {{ round_money('sum(line_revenue)') }} as revenue,
         cast(sum(net_quantity) as bigint) as net_quantity,
         count(distinct invoice_no) as invoices,
         count(distinct customer_id) as customers

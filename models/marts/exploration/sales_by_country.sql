@@ -7,7 +7,7 @@ per_country as (
         country,
         count(distinct customer_id) as customers,
         count(*) as invoices,
-        round(sum(revenue), 2) as revenue
+        {{ round_money('sum(revenue)') }} as revenue
     from {{ ref('fct_invoices') }}
     group by country
 

@@ -4,7 +4,7 @@ with
 
 hours as (
 
-    select unnest(range(0, 24)) as hour_of_day
+    select {{ integer_series(0, 23) }} as hour_of_day
 
 ),
 
@@ -22,7 +22,7 @@ per_hour as (
         count(*) as sales_lines,
         count(distinct invoice_no) as invoices,
         cast(sum(quantity) as bigint) as quantity,
-        round(sum(line_revenue), 2) as revenue
+        {{ round_money('sum(line_revenue)') }} as revenue
     from {{ ref('fct_sales_lines') }}
     group by hour(invoiced_at)
 

@@ -4,7 +4,7 @@ select
     count(*) as invoices,
     count(distinct invoices.customer_id) as customers,
     cast(sum(invoices.item_count) as bigint) as items,
-    round(sum(invoices.revenue), 2) as revenue
+    {{ round_money('sum(invoices.revenue)') }} as revenue
 from {{ ref('fct_invoices') }} as invoices
 group by cast(date_trunc('month', invoices.invoiced_at) as date)
 order by sales_month

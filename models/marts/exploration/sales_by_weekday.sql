@@ -5,22 +5,26 @@ with
 weekdays as (
 
     select
-        unnest(range(1, 8)) as iso_weekday,
-        unnest(['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'])
-            as weekday_name
+        cast(day_list.iso_weekday as bigint) as iso_weekday,
+        day_list.weekday_name
+    from (
+        values
+        (1, 'Monday'), (2, 'Tuesday'), (3, 'Wednesday'), (4, 'Thursday'), (5, 'Friday'),
+        (6, 'Saturday'), (7, 'Sunday')
+    ) as day_list (iso_weekday, weekday_name)
 
 ),
 
 per_weekday as (
 
     select
-        isodow(invoiced_at) as iso_weekday,
+        {{ iso_weekday('invoiced_at') }} as iso_weekday,
         count(*) as sales_lines,
         count(distinct invoice_no) as invoices,
         avg(quantity) as avg_quantity_per_line,
-        round(sum(line_revenue), 2) as revenue
+        {{ round_money('sum(line_revenue)') }} as revenue
     from {{ ref('fct_sales_lines') }}
-    group by isodow(invoiced_at)
+    group by {{ iso_weekday('invoiced_at') }}
 
 )
 

@@ -27,12 +27,12 @@ per_customer as (
     select
         customer_id,
         count(distinct invoice_no) as frequency,
-        round(sum(revenue), 2) as monetary,
+        {{ round_money('sum(revenue)') }} as monetary,
         min(invoiced_at) as first_purchase_at,
         max(invoiced_at) as last_purchase_at,
         count(distinct cast(invoiced_at as date)) as purchase_days,
         -- the country of the customer's latest invoice
-        arg_max(country, invoiced_at) as country
+        max_by(country, invoiced_at) as country
     from invoices
     group by customer_id
 
@@ -46,15 +46,18 @@ measures as (
         as_of.as_of_date,
         per_customer.first_purchase_at,
         per_customer.last_purchase_at,
-        as_of.as_of_date - cast(per_customer.last_purchase_at as date) as recency_days,
+        {{ dbt.datediff('cast(per_customer.last_purchase_at as date)', 'as_of.as_of_date', 'day') }}
+            as recency_days,
         per_customer.frequency,
         per_customer.monetary,
-        round(per_customer.monetary / per_customer.frequency, 2) as avg_invoice_value,
-        as_of.as_of_date - cast(per_customer.first_purchase_at as date) as tenure_days,
+        {{ round_money('per_customer.monetary / per_customer.frequency') }} as avg_invoice_value,
+        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
+                        'as_of.as_of_date', 'day') }} as tenure_days,
         per_customer.purchase_days - 1 as btyd_frequency,
-        cast(per_customer.last_purchase_at as date)
-        - cast(per_customer.first_purchase_at as date) as btyd_recency,
-        as_of.as_of_date - cast(per_customer.first_purchase_at as date) as t_days
+        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
+                        'cast(per_customer.last_purchase_at as date)', 'day') }} as btyd_recency,
+        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
+                        'as_of.as_of_date', 'day') }} as t_days
     from per_customer
     cross join as_of
 
@@ -63,8 +66,10 @@ measures as (
 outlier_cuts as (
 
     select
-        quantile_cont(frequency, {{ var('rfm_outlier_quantile') }}) as frequency_cut,
-        quantile_cont(monetary, {{ var('rfm_outlier_quantile') }}) as monetary_cut
+        percentile_cont({{ var('rfm_outlier_quantile') }}) within group (order by frequency)
+            as frequency_cut,
+        percentile_cont({{ var('rfm_outlier_quantile') }}) within group (order by monetary)
+            as monetary_cut
     from measures
 
 )

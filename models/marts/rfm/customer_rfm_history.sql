@@ -23,15 +23,15 @@ activity as (
 snapshots as (
 
     select
-        cast(months.snapshot_month as date) as snapshot_month,
-        least(cast(last_day(months.snapshot_month) as date), as_of.as_of_date) as as_of_date
+        months.snapshot_month,
+        least(last_day(months.snapshot_month), as_of.as_of_date) as as_of_date
     from as_of
     cross join
-        generate_series(
-            (select cast(min(activity.activity_month) as timestamp) from activity),
-            cast(date_trunc('month', as_of.as_of_date) as timestamp),
-            interval 1 month
-        ) as months (snapshot_month)
+        {{ month_series(
+            '(select min(activity.activity_month) from activity)',
+            "cast(" ~ dbt.date_trunc('month', '(select as_of.as_of_date from as_of)')
+            ~ " as date)",
+            'snapshot_month') }} as months
 
 ),
 
@@ -90,13 +90,15 @@ scored as (
         running.customer_id,
         running.snapshot_month,
         running.as_of_date,
-        running.as_of_date - running.last_purchase_date as recency_days,
+        {{ dbt.datediff('running.last_purchase_date', 'running.as_of_date', 'day') }}
+            as recency_days,
         running.frequency,
-        round(running.monetary, 2) as monetary,
-        {{ rfm_score('running.as_of_date - running.last_purchase_date',
-                     'cut_points.recency_cuts', lower_is_better=true) }} as r_score,
-        {{ rfm_score('running.frequency', 'cut_points.frequency_cuts') }} as f_score,
-        {{ rfm_score('round(running.monetary, 2)', 'cut_points.monetary_cuts') }} as m_score
+        {{ round_money('running.monetary') }} as monetary,
+        {{ rfm_score(dbt.datediff('running.last_purchase_date', 'running.as_of_date', 'day'),
+                     'cut_points.recency_cut', lower_is_better=true) }} as r_score,
+        {{ rfm_score('running.frequency', 'cut_points.frequency_cut') }} as f_score,
+        {{ rfm_score(round_money('running.monetary'), 'cut_points.monetary_cut') }}
+            as m_score
     from running
     cross join cut_points
 

@@ -23,10 +23,10 @@ scored as (
         rfm.frequency,
         rfm.monetary,
         rfm.is_outlier,
-        {{ rfm_score('rfm.recency_days', 'cut_points.recency_cuts', lower_is_better=true) }}
+        {{ rfm_score('rfm.recency_days', 'cut_points.recency_cut', lower_is_better=true) }}
             as r_score,
-        {{ rfm_score('rfm.frequency', 'cut_points.frequency_cuts') }} as f_score,
-        {{ rfm_score('rfm.monetary', 'cut_points.monetary_cuts') }} as m_score
+        {{ rfm_score('rfm.frequency', 'cut_points.frequency_cut') }} as f_score,
+        {{ rfm_score('rfm.monetary', 'cut_points.monetary_cut') }} as m_score
     from rfm
     cross join cut_points
 
@@ -34,9 +34,9 @@ scored as (
 
 select
     scored.*,
-    cast(scored.r_score as varchar)
-    || cast(scored.f_score as varchar)
-    || cast(scored.m_score as varchar) as rfm_cell,
+    cast(scored.r_score as string)
+    || cast(scored.f_score as string)
+    || cast(scored.m_score as string) as rfm_cell,
     scored.r_score + scored.f_score + scored.m_score as rfm_score_total,
     rules.segment as rfm_segment,
     actions.recommended_action

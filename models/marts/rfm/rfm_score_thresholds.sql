@@ -26,25 +26,57 @@ rfm as (
 
 ),
 
+-- one row per measure: its four ascending cut points
 cut_points as (
+    {%- if method == 'quantile' %}
 
-    {%- for measure in measures %}
         select
-            '{{ measure }}' as metric,
-            {%- if method == 'quantile' %}
-                cast(quantile_disc({{ measure }}, [0.2, 0.4, 0.6, 0.8]) as double[]) as cuts
+            measures.metric,
+            percentile_disc(0.2) within group (order by measures.measure_value) as cut_1,
+            percentile_disc(0.4) within group (order by measures.measure_value) as cut_2,
+            percentile_disc(0.6) within group (order by measures.measure_value) as cut_3,
+            percentile_disc(0.8) within group (order by measures.measure_value) as cut_4
+        from (
+            select
+                'recency_days' as metric,
+                cast(recency_days as double) as measure_value
             from rfm
-            {%- else %}
-                cast({{ var('rfm_custom_cut_points')[measure] }} as double[]) as cuts
-            {%- endif %}
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+            union all
+            select
+                'frequency' as metric,
+                cast(frequency as double) as measure_value
+            from rfm
+            union all
+            select
+                'monetary' as metric,
+                monetary as measure_value
+            from rfm
+        ) as measures
+        group by measures.metric
+    {%- else %}
+        {%- set custom = var('rfm_custom_cut_points') %}
+
+        select
+            custom_cuts.metric,
+            cast(custom_cuts.cut_1 as double) as cut_1,
+            cast(custom_cuts.cut_2 as double) as cut_2,
+            cast(custom_cuts.cut_3 as double) as cut_3,
+            cast(custom_cuts.cut_4 as double) as cut_4
+        from (
+            values
+            {%- for measure in measures %}
+                ('{{ measure }}', {{ custom[measure] | join(', ') }})
+                {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as custom_cuts (metric, cut_1, cut_2, cut_3, cut_4)
+    {%- endif %}
 
 ),
 
 value_bins as (
 
-    select unnest(range(1, 6)) as value_bin
+    select bin_list.value_bin
+    from (values (1), (2), (3), (4), (5)) as bin_list (value_bin)
 
 ),
 
@@ -53,8 +85,18 @@ bins as (
     select
         cut_points.metric,
         value_bins.value_bin,
-        cut_points.cuts[value_bins.value_bin - 1] as lower_bound,
-        cut_points.cuts[value_bins.value_bin] as upper_bound
+        case value_bins.value_bin
+            when 2 then cut_points.cut_1
+            when 3 then cut_points.cut_2
+            when 4 then cut_points.cut_3
+            when 5 then cut_points.cut_4
+        end as lower_bound,
+        case value_bins.value_bin
+            when 1 then cut_points.cut_1
+            when 2 then cut_points.cut_2
+            when 3 then cut_points.cut_3
+            when 4 then cut_points.cut_4
+        end as upper_bound
     from cut_points
     cross join value_bins
 
@@ -63,10 +105,11 @@ bins as (
 select
     metric,
     -- recency is better when lower: its smallest values get score 5
-    case when metric = 'recency_days' then 6 - value_bin else value_bin end as score,
-    value_bin,
-    lower_bound,
-    upper_bound,
+    cast(case when metric = 'recency_days' then 6 - value_bin else value_bin end as bigint)
+        as score,
+    cast(value_bin as bigint) as value_bin,
+    cast(lower_bound as double) as lower_bound,
+    cast(upper_bound as double) as upper_bound,
     '{{ method }}' as method
 from bins
 order by metric, value_bin

@@ -31,15 +31,15 @@ select
     coalesce(per_segment.customers, 0) as customers,
     coalesce(per_segment.customers, 0) / sum(coalesce(per_segment.customers, 0)) over ()
         as customer_share,
-    round(coalesce(per_segment.revenue, 0), 2) as revenue,
+    {{ round_money('coalesce(per_segment.revenue, 0)') }} as revenue,
     coalesce(per_segment.revenue, 0) / nullif(sum(per_segment.revenue) over (), 0)
         as revenue_share,
     per_segment.mean_recency_days,
     per_segment.median_recency_days,
     per_segment.mean_frequency,
     per_segment.median_frequency,
-    round(per_segment.mean_monetary, 2) as mean_monetary,
-    round(per_segment.median_monetary, 2) as median_monetary,
+    {{ round_money('per_segment.mean_monetary') }} as mean_monetary,
+    {{ round_money('per_segment.median_monetary') }} as median_monetary,
     actions.description,
     actions.recommended_action
 from {{ ref('rfm_segment_actions') }} as actions
