@@ -249,6 +249,9 @@ CHROMIUM_FLAGS = [
 
 
 def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
+    """The synthetic warehouse's report in a browser: one progress line per section, every
+    section shown in full, every chart drawn (the real-data report is measured in
+    test_report.py)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
@@ -258,7 +261,17 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
     result = run_segments("report", "--db", str(synthetic_db), "--out", str(out), cwd=other_dir)
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
-    assert len(progress) == 19 and all(": ok" in line or "skipped" in line for line in progress)
+    assert [re.sub(r": ok \(\d+\.\ds\)$", "", line) for line in progress] == [
+        "[1/8] Segments and what to do",
+        "[2/8] How the segments were chosen",
+        "[3/8] Product categories",
+        "[4/8] New customers: what the first invoice tells",
+        "[5/8] Lifetime value: forecast against what happened",
+        "[6/8] Movement between segments",
+        "[7/8] Exploration",
+        "[8/8] Data quality",
+    ], progress  # nothing "not shown" on a full build
+    assert "Not shown" not in out.read_text()
     dom = subprocess.run(
         [
             chromium,
@@ -273,8 +286,12 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
         timeout=180,
     ).stdout
     body = re.search(r"<body[^>]*>", dom).group(0)
-    assert 'data-charts="12"' in body
-    assert 'data-images-loaded="12"' in body and 'data-images-broken="0"' in body
+    assert 'data-charts="15"' in body and 'data-sections="8"' in body
+    assert 'data-images-loaded="15"' in body and 'data-images-broken="0"' in body
+    assert (
+        dom.count('<article class="card"')
+        == query(synthetic_db, "select count(*) from marts.segment_profiles")[0][0]
+    )
     screenshot = tmp_path / "report.png"
     subprocess.run(
         [
@@ -292,14 +309,47 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
 
 
 def test_report_degrades_gracefully_without_optional_marts(synthetic_db, tmp_path):
+    """A missing mart, or an empty one (too short a history for a lifetime-value forecast),
+    becomes a note in its section and in the progress line, never a failure."""
     db = tmp_path / "partial.duckdb"
     shutil.copy(synthetic_db, db)
     with duckdb.connect(str(db)) as con:
         con.execute("drop table marts.customer_projections")
+        for table in ("clv_evaluation", "clv_by_segment", "clv_model_parameters"):
+            con.execute(f"delete from marts.{table}")
     out = tmp_path / "partial.html"
     result = run_segments("report", "--db", str(db), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "skipped: marts.customer_projections is not in this warehouse" in result.stdout
-    assert "Not shown: marts.customer_projections" in out.read_text()
+    lines = {
+        line.split("] ", 1)[1].split(": ok", 1)[0]: line
+        for line in result.stdout.splitlines()
+        if line.startswith("[")
+    }
+    assert (
+        "not shown: marts.customer_projections is not in this warehouse"
+        in lines["How the segments were chosen"]
+    )
+    assert (
+        "not shown: marts.clv_evaluation has no rows"
+        in lines["Lifetime value: forecast against what happened"]
+    )
+    assert "not shown" not in lines["Segments and what to do"]
+    page = out.read_text()
+    assert "Not shown: marts.customer_projections is not in this warehouse" in page
+    assert "Not shown: marts.clv_evaluation has no rows" in page
+    # without a forecast the headlines speak of recency, and the cards still say what to do
+    assert page.count("days ago (median) — ") == page.count('class="headline"') > 0
+    assert page.count('class="action"><b>Do:</b>') == page.count('class="headline"')
+
+    bare = tmp_path / "bare.duckdb"
+    shutil.copy(synthetic_db, bare)
+    with duckdb.connect(str(bare)) as con:
+        for table in ("segment_profiles", "rfm_segment_summary", "prediction_evaluation"):
+            con.execute(f"drop table marts.{table}")
+    result = run_segments("report", "--db", str(bare), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "not shown: marts.segment_profiles is not in this warehouse" in result.stdout
+    assert "Not shown: marts.prediction_evaluation is not in this warehouse" in out.read_text()
+
     missing = run_segments("report", "--db", str(tmp_path / "nope.duckdb"), cwd=tmp_path)
     assert missing.returncode == 2 and "warehouse not found" in missing.stderr

@@ -1,0 +1,436 @@
+"""Issue #16: the report a marketing manager reads in five minutes, measured in a browser.
+
+The real-data report is opened in headless Chromium with a real viewport of 1280 x 900 (a
+laptop) and 390 x 844 (a phone), set through the DevTools protocol over a pipe (Chromium's
+`--window-size` cannot go below 500 px wide in headless mode). Everything asserted about
+the page is measured by a script running in it: widths, what lies on the first screen, the
+headings, the visible text's numbers, the swatches' computed colours and the chart images'
+pixels. Set REPORT_SCREENSHOTS=<folder> to keep the first-screen screenshots (that is how
+docs/report/*.png are made).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+from conftest import query, run_segments
+from retail_segments import report_format as fmt
+from test_warehouse import CHROMIUM_FLAGS
+
+SECTION_HEADINGS = [
+    "Segments and what to do",
+    "How the segments were chosen",
+    "Product categories",
+    "New customers: what the first invoice tells",
+    "Lifetime value: forecast against what happened",
+    "Movement between segments",
+    "Exploration",
+    "Data quality",
+]
+
+VERDICTS = (
+    "protect them",
+    "win them back",
+    "remind them at low cost",
+    "earn their second order",
+    "grow them",
+    "spend little on them",
+)
+
+
+# ------------------------------------------------------------------ browser (DevTools pipe)
+
+
+class Page:
+    """One headless Chromium tab driven over --remote-debugging-pipe (fds 3 and 4)."""
+
+    def __init__(self, chromium: str, profile: Path, width: int, height: int):
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def as_fds_3_and_4():
+            read_end, write_end = os.dup(to_browser_r), os.dup(from_browser_w)
+            os.dup2(read_end, 3)
+            os.dup2(write_end, 4)
+
+        self.process = subprocess.Popen(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            preexec_fn=as_fds_3_and_4,
+            pass_fds=(3, 4),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._events: list[dict] = []
+        self._id = 0
+        self.session = None
+        targets = self.send("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        self.session = self.send(
+            "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}
+        )["sessionId"]
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        self.send("Page.enable")
+
+    def _message(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                raise TimeoutError("chromium did not answer in time")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed the DevTools pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method: str, params: dict | None = None, timeout: float = 120) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if self.session and not method.startswith(("Target.", "Browser.")):
+            message["sessionId"] = self.session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._message(deadline)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+            self._events.append(reply)
+
+    def open(self, url: str, timeout: float = 120) -> None:
+        self._events.clear()
+        self.send("Page.navigate", {"url": url})
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
+            self._events.append(self._message(deadline))
+
+    def evaluate(self, expression: str):
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(json.dumps(result["exceptionDetails"])[:2000])
+        return result["result"].get("value")
+
+    def screenshot(self, path: Path) -> None:
+        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=30)
+        except (RuntimeError, TimeoutError, OSError):
+            pass
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+# What the page says about itself, measured in it. First the first screen as it loads;
+# then every <details> opened, so what hides in them is measured too.
+MEASURE = r"""
+(() => {
+  const W = __DEVICE_WIDTH__, H = window.innerHeight;
+  const rect = (el) => el ? el.getBoundingClientRect() : null;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+      (typeof el.className === "string" && el.className.trim()
+        ? "." + el.className.trim().split(/\s+/).join(".") : "") +
+      ' "' + (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 50) + '"';
+  const first = {
+    summaryHeadingTop: rect(document.querySelector("#segments h2"))?.top ?? null,
+    headlines: [...document.querySelectorAll(".headline")].map((li) => ({
+      segment: li.dataset.segment, text: li.innerText.trim(), bottom: rect(li).bottom })),
+    cards: [...document.querySelectorAll(".card")].map((card) => ({
+      segment: card.dataset.segment,
+      top: rect(card).top,
+      stats: card.querySelector(".stats")?.innerText ?? "",
+      action: card.querySelector(".action")?.innerText.trim() ?? "",
+      actionBottom: rect(card.querySelector(".action"))?.bottom ?? null,
+      exportCount: card.querySelector(".export-count")?.innerText ?? null })),
+  };
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const overflowing = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right > W + 0.5 || r.left < -0.5)
+      overflowing.push(name(el) + " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]");
+  }
+  // the visible text, one text node at a time (a table cell never runs into the next),
+  // leaving out code (file paths)
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) => node.parentElement.closest("code, script, style")
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT });
+  while (walker.nextNode()) texts.push(walker.currentNode.nodeValue);
+  return JSON.stringify({
+    innerWidth: window.innerWidth, innerHeight: H,
+    scrollWidth: document.documentElement.scrollWidth,
+    first, overflowing,
+    headings: [...document.querySelectorAll("h2")].map((h) => h.innerText.trim()),
+    texts,
+    images: [...document.images].map((img) => ({
+      alt: img.alt, loaded: img.complete && img.naturalWidth > 0,
+      segments: img.dataset.segments ?? null, colours: img.dataset.segmentColours ?? null })),
+    charts: Number(document.body.dataset.charts),
+    captions: [...document.querySelectorAll("figure")].map(
+      (f) => f.querySelector("figcaption")?.innerText.trim() ?? ""),
+    external: [...document.querySelectorAll("[src], [href]")]
+      .map((el) => el.getAttribute("src") ?? el.getAttribute("href"))
+      .filter((url) => !/^(data:|#)/.test(url)),
+    swatches: [...document.querySelectorAll(".swatch")].map(
+      (s) => [s.dataset.segment, getComputedStyle(s).backgroundColor]),
+  });
+})()
+"""
+
+SEGMENT_IMAGES = r"""
+JSON.stringify([...document.images].filter((img) => img.dataset.segmentColours)
+  .map((img) => [img.alt, img.dataset.segments, img.dataset.segmentColours, img.src]))
+"""
+
+
+def _rgb(css: str) -> str:
+    """'rgb(78, 121, 167)' -> '#4e79a7'."""
+    r, g, b = (int(v) for v in re.findall(r"\d+", css)[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _number_problems(texts: list[str]) -> list[str]:
+    """Numbers a person should not have to read: a trailing .000, 10,000 and more without
+    separators, four-digit numbers that are not years, percentages with two decimals."""
+    problems = []
+    for text in texts:
+        if re.search(r"\d\.000\b", text):
+            problems.append(f"trailing .000: {text.strip()[:80]!r}")
+        for match in re.finditer(r"(?<![\d.,])\d{4,}(?![\d,]|\.\d)", text):
+            if not (len(match.group()) == 4 and 1990 <= int(match.group()) <= 2100):
+                problems.append(f"no thousands separator: {text.strip()[:80]!r}")
+        if re.search(r"\d\.\d{2,}%", text):
+            problems.append(f"percentage with 2+ decimals: {text.strip()[:80]!r}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def real_report(real_allocate_db, tmp_path_factory) -> tuple[Path, float, str]:
+    out = tmp_path_factory.mktemp("real_report") / "report.html"
+    started = time.monotonic()
+    result = run_segments(
+        "report", "--db", str(real_allocate_db), "--out", str(out), cwd=out.parent
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, seconds, result.stdout
+
+
+def _measure(chromium: str, report: Path, width: int, height: int, folder: Path):
+    page = Page(chromium, folder / f"profile-{width}", width, height)
+    try:
+        page.open(report.as_uri())
+        screenshot = folder / f"first-screen-{width}.png"
+        page.screenshot(screenshot)
+        measured = json.loads(page.evaluate(MEASURE.replace("__DEVICE_WIDTH__", str(width))))
+        images = json.loads(page.evaluate(SEGMENT_IMAGES))
+    finally:
+        page.close()
+    keep = os.environ.get("REPORT_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(keep) / screenshot.name)
+    return measured, images, screenshot
+
+
+def test_real_report_is_light_quick_and_one_line_per_section(real_report):
+    out, seconds, stdout = real_report
+    assert out.stat().st_size < 3_000_000, out.stat().st_size
+    assert seconds < 60, f"rendering took {seconds:.0f}s"
+    progress = [line for line in stdout.splitlines() if line.startswith("[")]
+    assert progress == [
+        line for line in progress if re.fullmatch(r"\[\d/8\] .+: ok \(\d+\.\ds\)", line)
+    ], progress
+    assert [line.split("] ", 1)[1].rsplit(": ok", 1)[0] for line in progress] == SECTION_HEADINGS
+    page = out.read_text()
+    assert "http://" not in page and "https://" not in page  # nothing fetched, no CDN
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_real_report_reads_in_a_browser(
+    chromium, real_report, real_allocate_db, tmp_path, width, height
+):
+    report, _, _ = real_report
+    page, images, screenshot = _measure(chromium, report, width, height, tmp_path)
+
+    # a real viewport of that width, and nothing wider than it (on a phone, content wider
+    # than the screen widens the layout viewport itself, so innerWidth bites there too)
+    assert (page["innerWidth"], page["innerHeight"]) == (width, height), page["overflowing"][:10]
+    assert page["scrollWidth"] <= width, page["overflowing"][:10]
+    assert page["overflowing"] == []
+
+    # the answer first: every behavioural segment's headline, with what to do, on the first
+    # screen; on a laptop every segment's card down to its recommended action too
+    segments = query(
+        real_allocate_db,
+        "select p.segment_name, p.customers, count(s.customer_id) from marts.segment_profiles p "
+        "left join marts.customer_segments s using (segment_name) group by all "
+        "order by any_value(p.cluster_id)",
+    )
+    first = page["first"]
+    assert first["summaryHeadingTop"] is not None and first["summaryHeadingTop"] < height
+    assert [h["segment"] for h in first["headlines"]] == [name for name, _, _ in segments]
+    for headline, (_, customers, _) in zip(first["headlines"], segments, strict=True):
+        assert headline["bottom"] <= height, headline
+        assert headline["text"].endswith(tuple(f"— {v}." for v in VERDICTS)), headline
+        assert f"{customers:,} customers" in headline["text"], headline
+        if headline["text"].endswith("protect them."):  # never told of a group slipping away
+            chance = re.search(r"(\d+)% chance to buy within 90 days", headline["text"])
+            assert chance and int(chance.group(1)) >= 30, headline
+    assert [c["segment"] for c in first["cards"]] == [name for name, _, _ in segments]
+    for card, (_, customers, exported) in zip(first["cards"], segments, strict=True):
+        assert card["action"].startswith("Do: ") and len(card["action"]) > 20, card
+        assert card["exportCount"] == f"{exported:,}" and exported == customers, card
+        assert f"{customers:,} (" in card["stats"] and "£" in card["stats"], card
+        if width >= 1280:
+            assert card["actionBottom"] <= height, card
+
+    # then the evidence: every section, in order
+    assert page["headings"] == SECTION_HEADINGS
+
+    # numbers a person reads
+    assert _number_problems(page["texts"]) == []
+    visible = "\n".join(page["texts"])
+    assert re.search(r"£\d{1,3}(,\d{3})+\b", visible)  # money with separators
+    assert re.search(r"\b\d{1,2}\.\d%", visible) and re.search(r"\b\d{2}%", visible)
+
+    # self-contained; every chart drawn, titled with its unit
+    assert page["external"] == []
+    assert len(page["images"]) == page["charts"] >= 15
+    assert all(image["loaded"] for image in page["images"]), page["images"]
+    assert len(page["captions"]) == page["charts"]
+    assert all(re.search(r"\([^)]+\)$", caption) for caption in page["captions"]), page["captions"]
+
+    # one colour per segment: every swatch of a segment the same, and every chart that shows
+    # segments draws each in its swatch's colour (found in the chart's own pixels)
+    swatch_colour: dict[str, set[str]] = {}
+    for segment, css in page["swatches"]:
+        swatch_colour.setdefault(segment, set()).add(_rgb(css))
+    assert all(len(colours) == 1 for colours in swatch_colour.values()), swatch_colour
+    assert len(images) >= 5
+    for alt, names, colours, src in images:
+        pixels = matplotlib.image.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+        present = {
+            f"#{r:02x}{g:02x}{b:02x}"
+            for r, g, b in np.unique(
+                (pixels[..., :3] * 255).round().astype(int).reshape(-1, 3), axis=0
+            )
+        }
+        for segment, colour in zip(names.split("|"), colours.split(","), strict=True):
+            assert colour in present, (alt, segment, colour)
+            if segment in swatch_colour:
+                assert swatch_colour[segment] == {colour}, (alt, segment)
+
+    assert screenshot.stat().st_size > 20_000
+
+
+def test_number_formats():
+    assert fmt.count(1698.0) == "1,698" and fmt.count(None) == fmt.DASH
+    assert fmt.days(20.0) == "20" and fmt.plural(1.0, "order") == "1 order"
+    assert fmt.money(1698.0, "£") == "£1,698" and fmt.money(4.95, "£") == "£4.95"
+    assert fmt.money(-12.4, "£") == "−£12"
+    assert fmt.money_compact(6_288_216.69, "£") == "£6.3m"
+    assert fmt.money_compact(334_936, "£") == "£335k" and fmt.money_compact(950, "£") == "£950"
+    assert fmt.percent(0.454) == "45%" and fmt.percent(0.0397) == "4.0%"
+    assert fmt.percent(0.0004) == "<0.1%" and fmt.percent(0) == "0%"
+    assert fmt.interval(0.5527, 0.5072, 0.5982) == "0.55 (0.51–0.60)"
+    assert _number_problems(["20.000 days", "45.400 %"])  # the old report's numbers
+    assert _number_problems(["1698.000"]) and _number_problems(["revenue 12345"])
+    assert _number_problems(["45.40%"]) and _number_problems(["1698 customers"])
+    assert _number_problems(["2011 · 4,334 customers · 12 days · 4.1% · 0.55"]) == []
+
+
+def test_currency_setting(monkeypatch):
+    monkeypatch.setenv("SEGMENTS_CURRENCY", "€")
+    assert fmt.money(1698) == "€1,698" and fmt.money_compact(2_500_000) == "€2.5m"
+    monkeypatch.delenv("SEGMENTS_CURRENCY")
+    assert fmt.money(1698) == "£1,698"
+
+
+def test_segment_colours_follow_the_segment_table():
+    names = ["High-value loyal", "Lapsed regulars", "New one-off buyers"]
+    colours = fmt.segment_colours(names, fmt.BEHAVIOURAL_PALETTE)
+    assert colours == dict(zip(names, fmt.BEHAVIOURAL_PALETTE[:3], strict=True))
+    assert fmt.segment_colours(names, fmt.BEHAVIOURAL_PALETTE) == colours
+    assert len(set(fmt.RFM_PALETTE)) == len(fmt.RFM_PALETTE) == 11
+    assert fmt.OTHER_COLOUR not in fmt.RFM_PALETTE + fmt.BEHAVIOURAL_PALETTE
+
+
+def test_headline_verdicts_follow_the_numbers():
+    def segment(**changes):
+        numbers = dict(
+            name="x",
+            customers=622,
+            customer_share=0.14,
+            revenue_share=0.51,
+            median_recency_days=6,
+            mean_frequency=12.7,
+            probability_purchase_90d=0.81,
+            probability_active=0.99,
+        )
+        numbers.update(changes)
+        return fmt.SegmentNumbers(**numbers)
+
+    median = 51
+    assert fmt.verdict(segment(), median) == "protect them"
+    assert (
+        fmt.headline(segment(), median)
+        == "622 customers (14%) bring 51% of revenue; 81% chance to buy within 90 days "
+        "— protect them."
+    )
+    # valuable but unlikely to buy, or probably gone: never "protect"
+    assert fmt.verdict(segment(probability_purchase_90d=0.2), median) == "spend little on them"
+    assert fmt.verdict(segment(probability_active=0.3), median) == "spend little on them"
+    assert fmt.verdict(segment(median_recency_days=120), median) == "win them back"
+    lapsed_once = segment(median_recency_days=120, mean_frequency=1.4, revenue_share=0.03)
+    assert fmt.verdict(lapsed_once, median) == "remind them at low cost"
+    new = segment(median_recency_days=20, mean_frequency=1.2, revenue_share=0.04)
+    assert fmt.verdict(new, median) == "earn their second order"
+    assert fmt.verdict(segment(revenue_share=0.1, mean_frequency=2.4), median) == "grow them"
+    no_clv = segment(probability_purchase_90d=None, probability_active=None)
+    assert "last order 6 days ago (median) — protect them." in fmt.headline(no_clv, median)
