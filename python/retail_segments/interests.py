@@ -24,6 +24,7 @@ from sklearn.neighbors import kneighbors_graph
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from . import frames
 from . import settings as model_settings
 from .clustering import _sample  # the same seeded bounded sampling
 
@@ -59,15 +60,17 @@ class CategorySettings:
 
 
 def fit_purchases(relation, settings: CategorySettings) -> pd.DataFrame:
-    """The pre-cut-off baskets the category model learns from (a DuckDB relation over
-    int_product_basket_items), as a frame: every customer's when there are at most
-    max_customers of them, else a deterministic sample of customers by a hash of their id."""
-    before = relation.filter("is_before_cutoff")
-    (customers,) = before.aggregate("count(distinct customer_id)").fetchall()[0]
+    """The pre-cut-off baskets the category model learns from (the ref
+    int_product_basket_items, on either engine), as a frame: every customer's when there
+    are at most max_customers of them, else a deterministic sample of customers by a hash
+    of their id."""
+    before = frames.filtered(relation, "is_before_cutoff")
+    customers = frames.count_distinct(before, "customer_id")
     if customers > settings.max_customers:
-        keep = int(1_000_000 * settings.max_customers / customers)
-        before = before.filter(f"hash(customer_id || '{settings.random_state}') % 1000000 < {keep}")
-    return before.df()
+        before = frames.sample_by_key(
+            before, "customer_id", settings.max_customers / customers, str(settings.random_state)
+        )
+    return frames.to_pandas(before)
 
 
 def normalise_description(text: str | None) -> str:

@@ -1,13 +1,11 @@
 """2-D projections of the customers for plots: PCA for all, t-SNE on a bounded sample.
 Logic: retail_segments.clustering."""
 
-from retail_segments import clustering
+from retail_segments import clustering, frames
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = clustering.ClusteringSettings.from_meta(dbt.config.meta_get)
-    features = (
-        dbt.ref("int_customer_rfm_features").project(", ".join(clustering.INPUT_COLUMNS)).df()
-    )
+    features = frames.to_pandas(dbt.ref("int_customer_rfm_features"), clustering.INPUT_COLUMNS)
     return clustering.project(features, settings)

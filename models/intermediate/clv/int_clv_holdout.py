@@ -2,11 +2,11 @@
 actual ones, per customer; clv_evaluation aggregates them.
 Logic: retail_segments.lifetime_value."""
 
-from retail_segments import lifetime_value
+from retail_segments import frames, lifetime_value
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    histories = dbt.ref("int_clv_histories").filter("fit_window = 'calibration'").df()
-    parameters = dbt.ref("int_clv_parameters").df()
+    histories = frames.to_pandas(dbt.ref("int_clv_histories"), where="fit_window = 'calibration'")
+    parameters = frames.to_pandas(dbt.ref("int_clv_parameters"))
     return lifetime_value.holdout_predictions(histories, parameters)

@@ -1,11 +1,11 @@
 """BG/NBD and Gamma-Gamma fitted by maximum likelihood on the full history and on the
 calibration window; exposed as clv_model_parameters. Logic: retail_segments.lifetime_value."""
 
-from retail_segments import lifetime_value
+from retail_segments import frames, lifetime_value
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
-    histories = dbt.ref("int_clv_histories").df()
+    histories = frames.to_pandas(dbt.ref("int_clv_histories"))
     return lifetime_value.fit_windows(histories, settings)

@@ -2,12 +2,12 @@
 CLV, from the full-history parameters; exposed as customer_lifetime_value.
 Logic: retail_segments.lifetime_value."""
 
-from retail_segments import lifetime_value
+from retail_segments import frames, lifetime_value
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
-    histories = dbt.ref("int_clv_histories").filter("fit_window = 'full'").df()
-    parameters = dbt.ref("int_clv_parameters").df()
+    histories = frames.to_pandas(dbt.ref("int_clv_histories"), where="fit_window = 'full'")
+    parameters = frames.to_pandas(dbt.ref("int_clv_parameters"))
     return lifetime_value.customer_values(histories, parameters, settings)

@@ -2,14 +2,14 @@
 size), with the model fitted before the prediction cut-off.
 Logic: retail_segments.interests."""
 
-from retail_segments import interests
+from retail_segments import frames, interests
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     # the defaults only: the prediction refits the same model and must get the same one
     settings = interests.InterestSettings()
-    spend = dbt.ref("int_customer_category_spend").df()
-    baskets = dbt.ref("int_customer_baskets").df()
-    categories = dbt.ref("int_product_category_labels").df()
+    spend = frames.to_pandas(dbt.ref("int_customer_category_spend"))
+    baskets = frames.to_pandas(dbt.ref("int_customer_baskets"))
+    categories = frames.to_pandas(dbt.ref("int_product_category_labels"))
     return interests.assign_interest_segments(spend, baskets, categories, settings)

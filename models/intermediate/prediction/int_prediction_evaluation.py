@@ -2,16 +2,17 @@
 never seen in training (plus the random-split protocol, labelled as such).
 Logic: retail_segments.prediction."""
 
-from retail_segments import prediction
+from retail_segments import frames, prediction
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = prediction.PredictionSettings.from_meta(dbt.config.meta_get)
-    study = prediction.study_from_table(dbt.ref("int_prediction_study").df())
-    own_rfm = dbt.ref("int_customer_rfm_features").project(
-        "customer_id, z_recency, z_frequency, z_monetary"
+    study = prediction.study_from_table(frames.to_pandas(dbt.ref("int_prediction_study")))
+    own_rfm = frames.to_pandas(
+        dbt.ref("int_customer_rfm_features"),
+        ["customer_id", "z_recency", "z_frequency", "z_monetary"],
     )
-    clusters = dbt.ref("int_customer_clusters").project("customer_id, cluster_id")
-    own = own_rfm.join(clusters, "customer_id").order("customer_id").df()
+    clusters = frames.to_pandas(dbt.ref("int_customer_clusters"), ["customer_id", "cluster_id"])
+    own = own_rfm.merge(clusters, on="customer_id").sort_values("customer_id", ignore_index=True)
     return prediction.evaluate(study, own, settings)

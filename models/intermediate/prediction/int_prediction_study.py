@@ -4,19 +4,19 @@ strictly after the first purchase day), the first invoice's interest segment and
 first-invoice features. Built once; the evaluation and the newcomers' predictions read it.
 Logic: retail_segments.prediction."""
 
-from retail_segments import prediction
+from retail_segments import frames, prediction
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = prediction.PredictionSettings.from_meta(dbt.config.meta_get)
     study = prediction.prepare_study(
-        customers=dbt.ref("int_prediction_customers").df(),
-        labels=dbt.ref("int_prediction_labels").df(),
-        spend=dbt.ref("int_prediction_category_spend").df(),
-        interest_spend=dbt.ref("int_customer_category_spend").df(),
-        baskets=dbt.ref("int_customer_baskets").df(),
-        categories=dbt.ref("int_product_category_labels").df(),
+        customers=frames.to_pandas(dbt.ref("int_prediction_customers")),
+        labels=frames.to_pandas(dbt.ref("int_prediction_labels")),
+        spend=frames.to_pandas(dbt.ref("int_prediction_category_spend")),
+        interest_spend=frames.to_pandas(dbt.ref("int_customer_category_spend")),
+        baskets=frames.to_pandas(dbt.ref("int_customer_baskets")),
+        categories=frames.to_pandas(dbt.ref("int_product_category_labels")),
         settings=settings,
     )
     return prediction.study_table(study)

@@ -1,0 +1,233 @@
+"""The SQL layer on Apache Spark (dbt-spark, a local session) gives the same figures as on
+DuckDB: the same synthetic file, read by the DuckDB build's loader and by Spark in place,
+through the same models; every row and column of the audit, the facts, RFM, scores, rule
+segments, history, transitions, exploration marts and the SQL scoring compared.
+
+Needs Java and the `[spark]` extra (.ci/run installs both). Without them the tests are
+skipped, loudly, except under CI, where they fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import PROJECT
+from retail_segments import frames, raw_loader
+
+try:
+    import pyspark  # noqa: F401
+
+    SPARK_MISSING = None if shutil.which("java") else "Java is not installed"
+except ImportError:
+    SPARK_MISSING = "pyspark is not installed (pip install -e '.[spark]')"
+
+if SPARK_MISSING and os.environ.get("CI"):
+    pytest.fail(f"CI is set but Spark cannot run: {SPARK_MISSING}", pytrace=False)
+pytestmark = pytest.mark.skipif(SPARK_MISSING is not None, reason=f"SPARK MISSING: {SPARK_MISSING}")
+
+DBT = Path(sys.executable).parent / "dbt"
+# rounded to the cent in SQL on both engines: these must be equal, not close
+MONEY = {
+    "unit_price",
+    "line_revenue",
+    "revenue",
+    "monetary",
+    "avg_invoice_value",
+    "mean_monetary",
+    "median_monetary",
+    "cancellations_matched_value",
+    "cancellations_unmatched_value",
+}
+# table -> the columns that identify a row
+COMPARED = {
+    "marts.data_quality_audit": ["step"],
+    "marts.data_quality_removed_codes": ["stock_code"],
+    "marts.fct_sales_lines": ["sales_line_id"],
+    "marts.fct_invoices": ["invoice_no"],
+    "marts.customer_rfm": ["customer_id"],
+    "marts.rfm_score_thresholds": ["metric", "value_bin"],
+    "marts.customer_rfm_scores": ["customer_id"],
+    "marts.rfm_segment_summary": ["rfm_segment"],
+    "marts.customer_rfm_history": ["customer_id", "snapshot_month"],
+    "marts.segment_transitions": ["snapshot_month", "from_segment", "to_segment"],
+    "marts.sales_by_country": ["country"],
+    "marts.sales_by_month": ["sales_month"],
+    "marts.sales_by_weekday": ["iso_weekday"],
+    "marts.sales_by_hour": ["hour_of_day"],
+    "intermediate.int_rfm_feature_scaling": ["feature"],
+    "intermediate.int_customer_rfm_features": ["customer_id"],
+    "intermediate.int_customer_clusters__sql_scored": ["customer_id"],
+}
+
+
+def _dbt(folder: Path, *args: str, variables: dict | None = None):
+    env = {k: v for k, v in os.environ.items() if k not in ("RAW_INVOICES", "SEGMENTS_DB")}
+    env.update(
+        SEGMENTS_SPARK_DIR=str(folder / "spark"),
+        SEGMENTS_DB=str(folder / "unused.duckdb"),
+        DBT_TARGET_PATH=str(folder / "target"),
+        DBT_LOG_PATH=str(folder / "logs"),
+    )
+    command = [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    return subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def spark_build(synthetic_db, tmp_path_factory):
+    """`dbt build --target spark` on the synthetic file the DuckDB build read, scoring
+    customers with the clustering parameters that build stored."""
+    folder = tmp_path_factory.mktemp("spark")
+    raw = raw_loader.default_synthetic_path(str(synthetic_db), 4000, 42)
+    parameters = folder / "segment_model_parameters.parquet"
+    with duckdb.connect(str(synthetic_db), read_only=True) as conn:
+        stored = conn.sql("select * from marts.segment_model_parameters")
+        stored.write_parquet(str(parameters))
+    variables = {"raw_invoices": str(raw), "segment_model_parameters": str(parameters)}
+    result = _dbt(folder, "build", "--target", "spark", variables=variables)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return folder, result
+
+
+def _spark_table(folder: Path, table: str) -> pd.DataFrame:
+    schema, name = table.split(".")
+    files = folder / "spark" / "tables" / f"{schema}.db" / name / "*.parquet"
+    with duckdb.connect() as conn:
+        return conn.sql(f"select * from read_parquet('{files}')").df()
+
+
+def _duckdb_table(db: Path, table: str) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.sql(f"select * from {table}").df()
+
+
+def _differences(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str]) -> list[str]:
+    if list(duck.columns) != list(spark.columns):
+        return [f"columns {list(duck.columns)} != {list(spark.columns)}"]
+    if len(duck) != len(spark):
+        return [f"{len(duck)} rows on DuckDB, {len(spark)} on Spark"]
+    duck = duck.sort_values(keys, ignore_index=True)
+    spark = spark.sort_values(keys, ignore_index=True)
+    problems = []
+    for column in duck.columns:
+        a, b = duck[column], spark[column]
+        if pd.api.types.is_float_dtype(a) or pd.api.types.is_float_dtype(b):
+            a, b = a.astype("float64").to_numpy(), b.astype("float64").to_numpy()
+            if column in MONEY:
+                same = (a == b) | (np.isnan(a) & np.isnan(b))
+            else:  # sums and ratios: the engines add in different orders
+                same = np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+        elif pd.api.types.is_datetime64_any_dtype(a) or pd.api.types.is_datetime64_any_dtype(b):
+            same = (pd.to_datetime(a) == pd.to_datetime(b)) | (a.isna() & b.isna())
+        else:
+            same = (a.astype(object) == b.astype(object)) | (a.isna() & b.isna())
+        same = np.asarray(same, dtype=bool)
+        if not same.all():
+            first = int(np.argmin(same))
+            problems.append(
+                f"{column}: {int((~same).sum())} rows differ, e.g. "
+                f"{duck.loc[first, keys].tolist()}: {duck[column].iloc[first]!r} (DuckDB) vs "
+                f"{spark[column].iloc[first]!r} (Spark)"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_spark_gives_the_same_rows_as_duckdb(synthetic_db, spark_build, table):
+    folder, _ = spark_build
+    duck, spark = _duckdb_table(synthetic_db, table), _spark_table(folder, table)
+    assert len(duck) > 0
+    assert _differences(duck, spark, COMPARED[table]) == []
+
+
+def test_spark_totals_match_duckdb(synthetic_db, spark_build):
+    """The headline figures, so a failure reads at a glance."""
+    folder, _ = spark_build
+    totals = "count(*), sum(quantity), sum(net_quantity), round(sum(line_revenue), 2)"
+    with duckdb.connect(str(synthetic_db), read_only=True) as conn:
+        on_duckdb = conn.sql(f"select {totals} from marts.fct_sales_lines").fetchall()
+        raw_lines = conn.sql("select count(*) from raw.invoice_lines").fetchall()[0][0]
+    files = folder / "spark" / "tables" / "marts.db" / "fct_sales_lines" / "*.parquet"
+    with duckdb.connect() as conn:
+        on_spark = conn.sql(f"select {totals} from read_parquet('{files}')").fetchall()
+    assert on_duckdb == on_spark
+    audit = _spark_table(folder, "marts.data_quality_audit").sort_values("step")
+    # Spark read the raw file itself: its first step starts from every line of the file
+    assert audit["rows_in"].iloc[0] == raw_lines
+    assert audit["rows_out"].iloc[-1] == on_spark[0][0]
+
+
+def test_spark_build_runs_the_unit_tests_and_explains_what_it_skips(spark_build):
+    folder, result = spark_build
+    results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    unit_tests = {r["unique_id"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert all(r["status"] in ("pass", "success") for r in results)
+    listed = _dbt(folder, "ls", "--resource-type", "unit_test", "--output", "json", "-q")
+    assert listed.returncode == 0, listed.stdout
+    on_duckdb = {json.loads(line)["unique_id"] for line in listed.stdout.splitlines() if line}
+    assert len(on_duckdb) >= 16 and unit_tests == on_duckdb
+    assert "Python models (clustering, categories, prediction, lifetime value)" in result.stdout
+    assert "disabled on the Spark target" in result.stdout
+
+
+def test_spark_target_refuses_a_raw_file_it_cannot_read_in_place(tmp_path):
+    result = _dbt(tmp_path, "run", "--target", "spark", variables={"raw_invoices": "x.csv"})
+    assert result.returncode != 0
+    assert "reads the raw invoices in place from a Parquet file" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def spark_session(tmp_path_factory):
+    from pyspark.sql import SparkSession
+
+    folder = tmp_path_factory.mktemp("spark_session")
+    session = (
+        SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(folder / "tables"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def test_python_models_read_a_spark_dataframe_as_they_read_a_duckdb_relation(
+    synthetic_db, spark_build, spark_session
+):
+    """frames.to_pandas on a Spark DataFrame (the Spark build's customer_rfm, with text,
+    whole numbers, doubles, dates, timestamps and booleans) gives the frame DuckDB gives."""
+    folder, _ = spark_build
+    spark_frame = spark_session.read.parquet(
+        str(folder / "spark" / "tables" / "marts.db" / "customer_rfm")
+    )
+    with duckdb.connect(str(synthetic_db), read_only=True) as conn:
+        relation = conn.sql("select * from marts.customer_rfm")
+        for columns, where in [(None, None), (["customer_id", "as_of_date"], "frequency > 3")]:
+            duck = frames.to_pandas(relation, columns, where)
+            spark = frames.to_pandas(spark_frame, columns, where)
+            duck = duck.sort_values("customer_id", ignore_index=True)
+            spark = spark.sort_values("customer_id", ignore_index=True)
+            assert list(spark.columns) == list(duck.columns)
+            assert len(duck) > 0 and _differences(duck, spark, ["customer_id"]) == []
+            for column in duck.columns:  # the same kinds of column, not only equal values
+                assert spark[column].dtype.kind == duck[column].dtype.kind, column
+        assert frames.count_distinct(spark_frame, "country") == frames.count_distinct(
+            relation, "country"
+        )
+    sample = frames.sample_by_key(spark_frame, "customer_id", 0.25, "42")
+    kept = set(frames.to_pandas(sample, ["customer_id"])["customer_id"])
+    assert kept == set(frames.to_pandas(sample, ["customer_id"])["customer_id"])  # deterministic
+    assert 0.15 < len(kept) / spark_frame.count() < 0.35
+    with pytest.raises(TypeError, match="DuckDB relation or a Spark DataFrame"):
+        frames.to_pandas(pd.DataFrame({"a": [1]}))
