@@ -393,7 +393,7 @@ def test_currency_setting(monkeypatch):
 
 
 def test_segment_colours_follow_the_segment_table():
-    names = ["High-value loyal", "Lapsed regulars", "New one-off buyers"]
+    names = ["High-value loyal", "Lapsed regulars", "New buyers"]
     colours = fmt.segment_colours(names, fmt.BEHAVIOURAL_PALETTE)
     assert colours == dict(zip(names, fmt.BEHAVIOURAL_PALETTE[:3], strict=True))
     assert fmt.segment_colours(names, fmt.BEHAVIOURAL_PALETTE) == colours

@@ -77,7 +77,7 @@ named as (
                 per_cluster.recency_z <= -0.25
                 and per_cluster.median_tenure_days <= 90
                 and per_cluster.frequency_z < 0
-                then 'New one-off buyers'
+                then 'New buyers'
             when per_cluster.recency_z <= -0.25 then 'Recent occasional buyers'
             when
                 per_cluster.recency_z >= 0.25
