@@ -1,8 +1,16 @@
 {#- What differs between the engines the SQL layer runs on (DuckDB, Spark), one dispatched
-    macro each; models call these, or dbt's own cross-database macros (dbt.datediff,
-    dbt.date_trunc, dbt.last_day), and are otherwise written in SQL both engines read. -#}
+    macro each; models call these (or dbt's own cross-database macros, as days_between does), and
+    are otherwise written in SQL both engines read (date_trunc('month', x), last_day(d),
+    percentile_cont/percentile_disc ... within group, max_by, group by all). -#}
 
-{#- ISO day of the week, 1 = Monday .. 7 = Sunday. -#}
+{#- Whole days from the date `start` to the date `end`, a BIGINT on every engine (dbt's
+    datediff: DuckDB's date_diff, Spark's datediff, which returns an INT). -#}
+{% macro days_between(start, end) -%}
+    cast({{ dbt.datediff(start, end, 'day') }} as bigint)
+{%- endmacro %}
+
+
+{#- ISO day of the week, 1 = Monday .. 7 = Sunday (a BIGINT). -#}
 {% macro iso_weekday(timestamp) -%}
     {{ return(adapter.dispatch('iso_weekday', 'retail_segments')(timestamp)) }}
 {%- endmacro %}
@@ -12,7 +20,7 @@
 {%- endmacro %}
 
 {% macro spark__iso_weekday(timestamp) -%}
-    (weekday({{ timestamp }}) + 1)
+    cast(weekday({{ timestamp }}) + 1 as bigint)
 {%- endmacro %}
 
 
@@ -69,7 +77,7 @@
 {%- endmacro %}
 
 {% macro spark__integer_series(first, last) -%}
-    explode(sequence({{ first }}, {{ last }}))
+    explode(sequence(cast({{ first }} as bigint), cast({{ last }} as bigint)))
 {%- endmacro %}
 
 
@@ -98,19 +106,80 @@
         {{ log("Python models (clustering, categories, prediction, lifetime value) and the "
             ~ "marts built on them are disabled on the Spark target: dbt runs Python models "
             ~ "on Spark only on Databricks.", info=true) }}
+        {%- set file = "parquet.`" ~ raw_path ~ "`" -%}
+        {%- set name = raw_path.split('/')[-1] -%}
+        {#- the file's columns, found by name as the DuckDB loader finds them (either layout) -#}
+        {%- set found = {} -%}
+        {%- for row in run_query("describe query select * from " ~ file).rows -%}
+            {%- do found.update({row[0] | lower | replace('_', '') | replace(' ', ''):
+                                 (row[0], row[1] | lower)}) -%}
+        {%- endfor -%}
+        {%- set layout = [
+            ('InvoiceNo', ['invoiceno', 'invoice'], true),
+            ('StockCode', ['stockcode'], true),
+            ('Description', ['description'], false),
+            ('Quantity', ['quantity'], true),
+            ('InvoiceDate', ['invoicedate'], true),
+            ('UnitPrice', ['unitprice', 'price'], true),
+            ('CustomerID', ['customerid'], true),
+            ('Country', ['country'], false)] -%}
+        {%- set columns = {} -%}
+        {%- for canonical, keys, required in layout -%}
+            {%- for key in keys if key in found and canonical not in columns -%}
+                {%- do columns.update({canonical: found[key]}) -%}
+            {%- endfor -%}
+            {%- if required and canonical not in columns -%}
+                {{ exceptions.raise_compiler_error(
+                    "error: " ~ name ~ ": no column " ~ canonical ~ " (the Online Retail or "
+                    ~ "Online Retail II layout); found " ~ (found.values() | map('first')
+                    | join(', '))) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set q = {} -%}
+        {%- for canonical, column in columns.items() -%}
+            {%- do q.update({canonical: '`' ~ column[0] ~ '`'}) -%}
+        {%- endfor -%}
+        {#- one pass: what the loader refuses and Spark would silently truncate, and a
+            folder of several files (its line numbers would restart in each) -#}
+        {%- set checks = run_query(
+            "select count(distinct _metadata.file_path),"
+            ~ " count_if(" ~ q.Quantity ~ " != floor(" ~ q.Quantity ~ ")),"
+            ~ " min_by(_metadata.row_index + 1, case when " ~ q.Quantity ~ " != floor("
+            ~ q.Quantity ~ ") then _metadata.row_index end),"
+            ~ " min_by(" ~ q.Quantity ~ ", case when " ~ q.Quantity ~ " != floor("
+            ~ q.Quantity ~ ") then _metadata.row_index end)"
+            ~ " from " ~ file).rows[0] -%}
+        {%- if checks[0] > 1 -%}
+            {{ exceptions.raise_compiler_error(
+                "error: " ~ name ~ " is " ~ checks[0] ~ " files; the Spark target reads one "
+                ~ "Parquet file (its line numbers identify every raw line)") }}
+        {%- endif -%}
+        {%- if checks[1] > 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "error: " ~ name ~ ": column " ~ columns.Quantity[0] ~ " has " ~ checks[1]
+                ~ " values that are not whole numbers, e.g. '" ~ checks[3] ~ "' on line "
+                ~ checks[2]) }}
+        {%- endif -%}
+        {#- a customer number stored as a double prints as 1.2345678E7 on Spark: through a
+            decimal it prints 12345678.000000, which normalize_customer_id makes 12345678 -#}
+        {%- if columns.CustomerID[1] in ('double', 'float') -%}
+            {%- set customer_id = "cast(cast(" ~ q.CustomerID ~ " as decimal(38, 6)) as string)" -%}
+        {%- else -%}
+            {%- set customer_id = "cast(" ~ q.CustomerID ~ " as string)" -%}
+        {%- endif -%}
         {%- do run_query("create schema if not exists raw") -%}
         {%- do run_query(
             "create or replace view raw.invoice_lines as select"
-            ~ " cast(InvoiceNo as string) as InvoiceNo,"
-            ~ " cast(StockCode as string) as StockCode,"
-            ~ " cast(Description as string) as Description,"
-            ~ " cast(Quantity as bigint) as Quantity,"
-            ~ " cast(InvoiceDate as timestamp) as InvoiceDate,"
-            ~ " cast(UnitPrice as double) as UnitPrice,"
-            ~ " cast(CustomerID as string) as CustomerID,"
-            ~ " cast(Country as string) as Country,"
+            ~ " cast(" ~ q.InvoiceNo ~ " as string) as InvoiceNo,"
+            ~ " cast(" ~ q.StockCode ~ " as string) as StockCode,"
+            ~ " cast(" ~ q.get('Description', 'null') ~ " as string) as Description,"
+            ~ " cast(" ~ q.Quantity ~ " as bigint) as Quantity,"
+            ~ " cast(" ~ q.InvoiceDate ~ " as timestamp) as InvoiceDate,"
+            ~ " cast(" ~ q.UnitPrice ~ " as double) as UnitPrice,"
+            ~ " " ~ customer_id ~ " as CustomerID,"
+            ~ " cast(" ~ q.get('Country', 'null') ~ " as string) as Country,"
             ~ " _metadata.row_index + 1 as source_row_number"
-            ~ " from parquet.`" ~ raw_path ~ "`") -%}
+            ~ " from " ~ file) -%}
         {%- if var('segment_model_parameters') -%}
             {%- do run_query(
                 "create or replace view raw.segment_model_parameters as select * from parquet.`"
@@ -182,7 +251,10 @@
 
 {#- Money to the cent, rounded half away from zero on the decimal value, the same on every
     engine: rounding the double itself differs (DuckDB rounds 345.005, stored as
-    345.00499999…, down; Spark rounds it up). Six decimals absorb the double's error. -#}
+    345.00499999…, down; Spark rounds it up). Six decimals absorb the double's error. (The
+    engines turn a double into a decimal differently, so a value whose 7th decimal is an
+    exact half at a half cent, such as 2.0049995, could still round apart; sums of prices
+    in pence do not land there.) -#}
 {% macro round_money(amount) -%}
     cast(round(cast({{ amount }} as decimal(38, 6)), 2) as double)
 {%- endmacro %}

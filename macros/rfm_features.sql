@@ -84,12 +84,28 @@
         from featured
         cross join centroids
 
+    ),
+
+    -- the nearest centroid (ties: the lowest cluster id); ranked apart and joined back, not
+    -- with QUALIFY, which Spark accepts only from 4.2 on
+    nearest as (
+
+        select
+            customer_id,
+            cluster_id,
+            row_number() over (
+                partition by customer_id
+                order by distance_to_centroid, cluster_id
+            ) as centroid_rank
+        from distances
+
     )
 
     select distances.*
     from distances
-    qualify row_number() over (
-        partition by distances.customer_id
-        order by distances.distance_to_centroid, distances.cluster_id
-    ) = 1
+    inner join nearest
+        on
+            distances.customer_id = nearest.customer_id
+            and distances.cluster_id = nearest.cluster_id
+    where nearest.centroid_rank = 1
 {%- endmacro %}

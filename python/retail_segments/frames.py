@@ -49,7 +49,7 @@ def to_pandas(relation, columns: Sequence[str] | None = None, where: str | None 
     frame = relation.toPandas()
     for name, spark_type in types.items():
         if spark_type == "date":
-            frame[name] = pd.to_datetime(frame[name])
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
         elif spark_type.startswith("decimal"):
             frame[name] = frame[name].astype("float64")
     return frame
@@ -63,12 +63,12 @@ def count_distinct(relation, column: str) -> int:
     return int(relation.where(f"{column} is not null").select(column).distinct().count())
 
 
-def sample_by_key(relation, key: str, share: float, salt: str):
-    """A deterministic sample of about `share` of the key's values, with all their rows:
-    a value is kept when a hash of it (salted) falls below the share. The hash is the
+def sample_by_key(relation, key: str, wanted: int, of: int, salt: str):
+    """A deterministic sample of about `wanted` of the `of` values of `key`, with all their
+    rows: a value is kept when a hash of it (salted) falls below wanted / of. The hash is the
     engine's own, so the two engines keep different (equally random) values."""
     _check(relation)
-    keep = int(1_000_000 * share)
+    keep = int(1_000_000 * wanted / of)
     if _is_duckdb(relation):
         return relation.filter(f"hash({key} || '{salt}') % 1000000 < {keep}")
     return relation.filter(f"pmod(hash(concat({key}, '{salt}')), 1000000) < {keep}")

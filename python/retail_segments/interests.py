@@ -68,7 +68,7 @@ def fit_purchases(relation, settings: CategorySettings) -> pd.DataFrame:
     customers = frames.count_distinct(before, "customer_id")
     if customers > settings.max_customers:
         before = frames.sample_by_key(
-            before, "customer_id", settings.max_customers / customers, str(settings.random_state)
+            before, "customer_id", settings.max_customers, customers, str(settings.random_state)
         )
     return frames.to_pandas(before)
 

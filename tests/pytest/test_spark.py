@@ -34,8 +34,11 @@ if SPARK_MISSING and os.environ.get("CI"):
 pytestmark = pytest.mark.skipif(SPARK_MISSING is not None, reason=f"SPARK MISSING: {SPARK_MISSING}")
 
 DBT = Path(sys.executable).parent / "dbt"
-# rounded to the cent in SQL on both engines: these must be equal, not close
-MONEY = {
+# rounded to the cent in SQL on both engines, or observed values (the score cut points):
+# these must be equal, not close
+EXACT = {
+    "lower_bound",
+    "upper_bound",
     "unit_price",
     "line_revenue",
     "revenue",
@@ -62,18 +65,19 @@ COMPARED = {
     "marts.sales_by_month": ["sales_month"],
     "marts.sales_by_weekday": ["iso_weekday"],
     "marts.sales_by_hour": ["hour_of_day"],
+    "marts.product_sales": ["stock_code"],
     "intermediate.int_rfm_feature_scaling": ["feature"],
     "intermediate.int_customer_rfm_features": ["customer_id"],
     "intermediate.int_customer_clusters__sql_scored": ["customer_id"],
 }
 
 
-def _dbt(folder: Path, *args: str, variables: dict | None = None):
+def _dbt(folder: Path, *args: str, variables: dict | None = None, target_dir: str = "target"):
     env = {k: v for k, v in os.environ.items() if k not in ("RAW_INVOICES", "SEGMENTS_DB")}
     env.update(
         SEGMENTS_SPARK_DIR=str(folder / "spark"),
         SEGMENTS_DB=str(folder / "unused.duckdb"),
-        DBT_TARGET_PATH=str(folder / "target"),
+        DBT_TARGET_PATH=str(folder / target_dir),
         DBT_LOG_PATH=str(folder / "logs"),
     )
     command = [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
@@ -93,21 +97,34 @@ def spark_build(synthetic_db, tmp_path_factory):
         stored = conn.sql("select * from marts.segment_model_parameters")
         stored.write_parquet(str(parameters))
     variables = {"raw_invoices": str(raw), "segment_model_parameters": str(parameters)}
+    (folder / "variables.json").write_text(json.dumps(variables))
     result = _dbt(folder, "build", "--target", "spark", variables=variables)
     assert result.returncode == 0, result.stdout[-6000:]
     return folder, result
 
 
-def _spark_table(folder: Path, table: str) -> pd.DataFrame:
+def _spark_files(folder: Path, table: str) -> str:
     schema, name = table.split(".")
-    files = folder / "spark" / "tables" / f"{schema}.db" / name / "*.parquet"
+    return f"read_parquet('{folder / 'spark' / 'tables' / f'{schema}.db' / name / '*.parquet'}')"
+
+
+def _spark_table(folder: Path, table: str) -> pd.DataFrame:
     with duckdb.connect() as conn:
-        return conn.sql(f"select * from read_parquet('{files}')").df()
+        return conn.sql(f"select * from {_spark_files(folder, table)}").df()
 
 
 def _duckdb_table(db: Path, table: str) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as conn:
         return conn.sql(f"select * from {table}").df()
+
+
+def _types(conn, relation: str) -> list[tuple[str, str]]:
+    # Spark writes its timestamps as instants (Parquet isAdjustedToUTC): the same wall
+    # clock in a UTC session, so that one difference of type is not a difference
+    return [
+        (name, kind.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"))
+        for name, kind, *_ in conn.sql(f"describe select * from {relation}").fetchall()
+    ]
 
 
 def _differences(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -122,7 +139,7 @@ def _differences(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str]) -> li
         a, b = duck[column], spark[column]
         if pd.api.types.is_float_dtype(a) or pd.api.types.is_float_dtype(b):
             a, b = a.astype("float64").to_numpy(), b.astype("float64").to_numpy()
-            if column in MONEY:
+            if column in EXACT:
                 same = (a == b) | (np.isnan(a) & np.isnan(b))
             else:  # sums and ratios: the engines add in different orders
                 same = np.isclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
@@ -147,6 +164,72 @@ def test_spark_gives_the_same_rows_as_duckdb(synthetic_db, spark_build, table):
     duck, spark = _duckdb_table(synthetic_db, table), _spark_table(folder, table)
     assert len(duck) > 0
     assert _differences(duck, spark, COMPARED[table]) == []
+    with duckdb.connect(str(synthetic_db), read_only=True) as conn:
+        assert _types(conn, _spark_files(folder, table)) == _types(conn, table)
+
+
+# what the Spark target builds: the SQL layer, nothing more and nothing less
+SPARK_MODELS = {
+    "stg_online_retail__invoice_lines",
+    "int_invoice_lines__with_customer",
+    "int_invoice_lines__complete",
+    "int_invoice_lines__deduplicated",
+    "int_cancellations__allocated",
+    "int_cancellations__reference",
+    "int_invoice_lines__cancellations_matched",
+    "int_sales_lines__purchases",
+    "int_sales_lines__products",
+    "int_sales_lines__priced",
+    "int_invoice_lines__fates",
+    "fct_sales_lines",
+    "fct_invoices",
+    "data_quality_audit",
+    "data_quality_removed_codes",
+    "int_customer_monthly_activity",
+    "customer_rfm",
+    "rfm_score_thresholds",
+    "customer_rfm_scores",
+    "rfm_segment_summary",
+    "customer_rfm_history",
+    "segment_transitions",
+    "sales_by_country",
+    "sales_by_month",
+    "sales_by_weekday",
+    "sales_by_hour",
+    "product_sales",
+    "int_rfm_feature_scaling",
+    "int_customer_rfm_features",
+    "int_customer_clusters__sql_scored",
+}
+
+
+def test_spark_builds_exactly_the_sql_layer(spark_build):
+    folder, _ = spark_build
+    results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    built = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
+    assert built == SPARK_MODELS
+
+
+def test_reference_matching_gives_the_same_rows_on_spark(synthetic_db, spark_build):
+    """The reference notebook's matching rule, built as a table on Spark, against the same
+    model on DuckDB (a view there when the build matches in allocate mode)."""
+    folder, _ = spark_build
+    variables = json.loads((folder / "variables.json").read_text())
+    result = _dbt(
+        folder,
+        "run",
+        "--target",
+        "spark",
+        "--select",
+        "int_cancellations__reference",
+        variables={**variables, "cancellation_matching": "reference"},
+        target_dir="target_reference",
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    table = "intermediate.int_cancellations__reference"
+    duck, spark = _duckdb_table(synthetic_db, table), _spark_table(folder, table)
+    assert (duck["quantity_canceled"] > 0).sum() > 100  # the rule did match purchases
+    assert _differences(duck, spark, ["source_row_number", "quantity_canceled"]) == []
 
 
 def test_spark_totals_match_duckdb(synthetic_db, spark_build):
@@ -185,6 +268,95 @@ def test_spark_target_refuses_a_raw_file_it_cannot_read_in_place(tmp_path):
     assert "reads the raw invoices in place from a Parquet file" in result.stdout
 
 
+def _raw_lines(quantities: list) -> pd.DataFrame:
+    n = len(quantities)
+    return pd.DataFrame(
+        {
+            "Invoice": [f"5{i:05d}" for i in range(n)],  # Online Retail II names
+            "StockCode": ["85123A"] * n,
+            "Description": ["WHITE HANGING HEART T-LIGHT HOLDER"] * n,
+            "Quantity": quantities,
+            "InvoiceDate": pd.date_range("2011-01-03 09:00", periods=n, freq="h"),
+            "Price": [2.55] * n,
+            "Customer ID": [17850.0 + (i % 3) * 10_000_000 for i in range(n)],
+            "Country": ["United Kingdom"] * n,
+        }
+    )
+
+
+def test_spark_target_refuses_fractional_quantities_in_one_line(tmp_path):
+    """Spark would truncate 6.5 to 6; the DuckDB loader refuses it, and so does the hook,
+    naming the line (counted across the file's row groups)."""
+    raw = tmp_path / "fractional.parquet"
+    _raw_lines([6.0] * 250 + [6.5] + [1.0] * 49).to_parquet(raw, row_group_size=100)
+    result = _dbt(
+        tmp_path,
+        "run",
+        "--target",
+        "spark",
+        "--select",
+        "stg_online_retail__invoice_lines",
+        variables={"raw_invoices": str(raw)},
+    )
+    assert result.returncode != 0
+    assert (
+        "error: fractional.parquet: column Quantity has 1 values that are not whole numbers, "
+        "e.g. '6.5' on line 251" in result.stdout
+    ), result.stdout[-3000:]
+
+
+def test_spark_reads_line_numbers_across_row_groups_and_the_second_layout(tmp_path):
+    """The staged lines of a Parquet file written in several row groups, in the Online
+    Retail II layout, with customer numbers too large for Spark's plain double-to-text
+    (1.0017850E7): line numbers follow the file, and customer ids are whole numbers."""
+    raw = _raw_lines([float(q) for q in range(1, 301)])
+    raw.to_parquet(tmp_path / "groups.parquet", row_group_size=64)
+    variables = {"raw_invoices": str(tmp_path / "groups.parquet")}
+    built = _dbt(
+        tmp_path,
+        "run",
+        "--target",
+        "spark",
+        "--select",
+        "stg_online_retail__invoice_lines",
+        variables=variables,
+    )
+    assert built.returncode == 0, built.stdout[-3000:]
+    staged = (
+        "select source_row_number, invoice_no, customer_id, quantity"
+        " from {{ ref('stg_online_retail__invoice_lines') }}"
+    )
+    result = _dbt(
+        tmp_path,
+        "show",
+        "--target",
+        "spark",
+        "--inline",
+        staged,
+        "--limit",
+        "1000",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        variables=variables,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    shown = next(
+        json.loads(line)["data"]["preview"]
+        for line in result.stdout.splitlines()
+        if '"preview"' in line
+    )
+    rows = pd.DataFrame(json.loads(shown) if isinstance(shown, str) else shown)
+    rows = rows.sort_values("source_row_number", ignore_index=True)
+    assert rows["source_row_number"].tolist() == list(range(1, 301))
+    assert rows["invoice_no"].tolist() == raw["Invoice"].tolist()
+    assert rows["quantity"].tolist() == list(range(1, 301))
+    expected_ids = [str(int(number)) for number in raw["Customer ID"]]
+    assert rows["customer_id"].tolist() == expected_ids
+    assert expected_ids[:3] == ["17850", "10017850", "20017850"]
+
+
 @pytest.fixture(scope="module")
 def spark_session(tmp_path_factory):
     from pyspark.sql import SparkSession
@@ -220,14 +392,29 @@ def test_python_models_read_a_spark_dataframe_as_they_read_a_duckdb_relation(
             spark = spark.sort_values("customer_id", ignore_index=True)
             assert list(spark.columns) == list(duck.columns)
             assert len(duck) > 0 and _differences(duck, spark, ["customer_id"]) == []
-            for column in duck.columns:  # the same kinds of column, not only equal values
-                assert spark[column].dtype.kind == duck[column].dtype.kind, column
+            # the same column types, not only equal values
+            assert spark.dtypes.to_dict() == duck.dtypes.to_dict()
         assert frames.count_distinct(spark_frame, "country") == frames.count_distinct(
             relation, "country"
         )
-    sample = frames.sample_by_key(spark_frame, "customer_id", 0.25, "42")
-    kept = set(frames.to_pandas(sample, ["customer_id"])["customer_id"])
-    assert kept == set(frames.to_pandas(sample, ["customer_id"])["customer_id"])  # deterministic
-    assert 0.15 < len(kept) / spark_frame.count() < 0.35
+        # decimals (which customer_rfm has not) arrive as floats, as from DuckDB
+        mixed = "select cast(12.5 as decimal(10, 2)) as amount, date '2011-12-09' as day"
+        assert frames.to_pandas(spark_session.sql(mixed)).dtypes.to_dict() == (
+            frames.to_pandas(conn.sql(mixed)).dtypes.to_dict()
+        )
+    lines = spark_session.read.parquet(
+        str(folder / "spark" / "tables" / "marts.db" / "fct_sales_lines")
+    )
+    customers = frames.count_distinct(lines, "customer_id")
+    sample = frames.to_pandas(
+        frames.sample_by_key(lines, "customer_id", customers // 4, customers, "42"),
+        ["customer_id"],
+    )
+    everyone = frames.to_pandas(lines, ["customer_id"])
+    kept = set(sample["customer_id"])
+    assert 0.15 < len(kept) / customers < 0.35
+    # a kept customer comes with every one of their lines, never some of them
+    in_sample = sample["customer_id"].value_counts()
+    assert in_sample.equals(everyone["customer_id"].value_counts()[in_sample.index])
     with pytest.raises(TypeError, match="DuckDB relation or a Spark DataFrame"):
         frames.to_pandas(pd.DataFrame({"a": [1]}))

@@ -60,30 +60,44 @@ candidates as (
 
 ),
 
+-- (ranked in a subquery, not with QUALIFY: Spark accepts QUALIFY only from 4.2 on)
 assignments as (
 
     select
-        cancellation_row_number,
-        purchase_row_number,
-        cancelled_quantity
-    from candidates
-    where candidate_count = 1 or purchased_quantity >= cancelled_quantity
-    qualify row_number() over (
-        partition by cancellation_row_number
-        order by purchased_at desc, purchase_row_number desc
-    ) = 1
+        ranked.cancellation_row_number,
+        ranked.purchase_row_number,
+        ranked.cancelled_quantity
+    from (
+        select
+            cancellation_row_number,
+            purchase_row_number,
+            cancelled_quantity,
+            row_number() over (
+                partition by cancellation_row_number
+                order by purchased_at desc, purchase_row_number desc
+            ) as candidate_rank
+        from candidates
+        where candidate_count = 1 or purchased_quantity >= cancelled_quantity
+    ) as ranked
+    where ranked.candidate_rank = 1
 
 ),
 
 effective_assignments as (
 
     select
-        purchase_row_number,
-        cancelled_quantity
-    from assignments
-    qualify row_number() over (
-        partition by purchase_row_number order by cancellation_row_number desc
-    ) = 1
+        ranked.purchase_row_number,
+        ranked.cancelled_quantity
+    from (
+        select
+            purchase_row_number,
+            cancelled_quantity,
+            row_number() over (
+                partition by purchase_row_number order by cancellation_row_number desc
+            ) as assignment_rank
+        from assignments
+    ) as ranked
+    where ranked.assignment_rank = 1
 
 ),
 

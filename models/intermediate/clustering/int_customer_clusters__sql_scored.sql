@@ -1,4 +1,5 @@
-{{ config(enabled=target.type != 'spark' or var('segment_model_parameters') != '') }}
--- The behavioural segment of every customer computed in SQL alone, from the parameters
--- in segment_model_parameters (tested against the Python assignment).
+{{ config(enabled=target.type == 'duckdb' or var('segment_model_parameters') != '') }}
+-- The behavioural segment of every customer computed in SQL alone, from the stored
+-- parameters (segment_parameters_relation: the mart on DuckDB, where it is tested against
+-- the Python assignment; on Spark the exported file the var segment_model_parameters names).
 {{ assign_rfm_cluster(ref('customer_rfm')) }}

@@ -46,18 +46,18 @@ measures as (
         as_of.as_of_date,
         per_customer.first_purchase_at,
         per_customer.last_purchase_at,
-        {{ dbt.datediff('cast(per_customer.last_purchase_at as date)', 'as_of.as_of_date', 'day') }}
+        {{ days_between('cast(per_customer.last_purchase_at as date)', 'as_of.as_of_date') }}
             as recency_days,
         per_customer.frequency,
         per_customer.monetary,
         {{ round_money('per_customer.monetary / per_customer.frequency') }} as avg_invoice_value,
-        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
-                        'as_of.as_of_date', 'day') }} as tenure_days,
+        {{ days_between('cast(per_customer.first_purchase_at as date)', 'as_of.as_of_date') }}
+            as tenure_days,
         per_customer.purchase_days - 1 as btyd_frequency,
-        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
-                        'cast(per_customer.last_purchase_at as date)', 'day') }} as btyd_recency,
-        {{ dbt.datediff('cast(per_customer.first_purchase_at as date)',
-                        'as_of.as_of_date', 'day') }} as t_days
+        {{ days_between('cast(per_customer.first_purchase_at as date)',
+                        'cast(per_customer.last_purchase_at as date)') }} as btyd_recency,
+        {{ days_between('cast(per_customer.first_purchase_at as date)', 'as_of.as_of_date') }}
+            as t_days
     from per_customer
     cross join as_of
 

@@ -29,8 +29,7 @@ snapshots as (
     cross join
         {{ month_series(
             '(select min(activity.activity_month) from activity)',
-            "cast(" ~ dbt.date_trunc('month', '(select as_of.as_of_date from as_of)')
-            ~ " as date)",
+            "cast(date_trunc('month', (select as_of.as_of_date from as_of)) as date)",
             'snapshot_month') }} as months
 
 ),
@@ -90,11 +89,11 @@ scored as (
         running.customer_id,
         running.snapshot_month,
         running.as_of_date,
-        {{ dbt.datediff('running.last_purchase_date', 'running.as_of_date', 'day') }}
+        {{ days_between('running.last_purchase_date', 'running.as_of_date') }}
             as recency_days,
         running.frequency,
         {{ round_money('running.monetary') }} as monetary,
-        {{ rfm_score(dbt.datediff('running.last_purchase_date', 'running.as_of_date', 'day'),
+        {{ rfm_score(days_between('running.last_purchase_date', 'running.as_of_date'),
                      'cut_points.recency_cut', lower_is_better=true) }} as r_score,
         {{ rfm_score('running.frequency', 'cut_points.frequency_cut') }} as f_score,
         {{ rfm_score(round_money('running.monetary'), 'cut_points.monetary_cut') }}
