@@ -215,16 +215,22 @@ class Report:
         self.gaps: list[str] = []  # what the current section could not show
         self.behavioural: dict[str, str] = {}
         self.rfm: dict[str, str] = {}
-        if warehouse.has("segment_profiles"):
-            names = warehouse.conn.sql(
-                "select segment_name from marts.segment_profiles order by cluster_id"
-            ).fetchall()
-            self.behavioural = fmt.segment_colours([n for (n,) in names], fmt.BEHAVIOURAL_PALETTE)
-        if warehouse.has("rfm_segment_summary"):
-            names = warehouse.conn.sql(
-                "select rfm_segment from marts.rfm_segment_summary order by segment_order"
-            ).fetchall()
-            self.rfm = fmt.segment_colours([n for (n,) in names], fmt.RFM_PALETTE)
+        # colours from the segment tables; a table of an older build leaves them grey
+        try:
+            if warehouse.has("segment_profiles"):
+                names = warehouse.conn.sql(
+                    "select segment_name from marts.segment_profiles order by cluster_id"
+                ).fetchall()
+                self.behavioural = fmt.segment_colours(
+                    [n for (n,) in names], fmt.BEHAVIOURAL_PALETTE
+                )
+            if warehouse.has("rfm_segment_summary"):
+                names = warehouse.conn.sql(
+                    "select rfm_segment from marts.rfm_segment_summary order by segment_order"
+                ).fetchall()
+                self.rfm = fmt.segment_colours([n for (n,) in names], fmt.RFM_PALETTE)
+        except duckdb.Error:
+            pass
 
     # -- building blocks
 
@@ -235,8 +241,9 @@ class Report:
         except (MissingMart, EmptyMart) as gap:
             self.gaps.append(str(gap))
             return f'<p class="note">Not shown: {esc(gap)}.</p>'
-        except (duckdb.Error, KeyError) as problem:  # e.g. a mart of an older build
-            reason = f"cannot read it ({str(problem).splitlines()[0]})"
+        except Exception as problem:  # noqa: BLE001 - e.g. a mart of an older build: a note
+            first_line = (str(problem).splitlines() or [type(problem).__name__])[0]
+            reason = f"cannot read it ({first_line})"
             self.gaps.append(reason)
             return f'<p class="note">Not shown: {esc(reason)}.</p>'
 
@@ -322,12 +329,13 @@ class Report:
         exports = (
             self.w.df(
                 "customer_segments",
-                f"select {export_column} as name, count(*) as export_customers "
-                f"from marts.customer_segments group by all",
+                f"select {export_column} as name, count(*) as export_customers, "
+                "avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share "
+                "from marts.customer_segments group by all",
                 rows=False,
             )
             if self.w.has("customer_segments")
-            else pd.DataFrame(columns=["name", "export_customers"])
+            else pd.DataFrame(columns=["name", "export_customers", "one_order_share"])
         )
         return frame.merge(exports, how="left", on="name")
 
@@ -340,8 +348,7 @@ class Report:
                 return float(value)
         return 90.0
 
-    @staticmethod
-    def _numbers(row: pd.Series) -> fmt.SegmentNumbers:
+    def _numbers(self, row: pd.Series) -> fmt.SegmentNumbers:
         def optional(column):
             value = row.get(column)
             return float(value) if _is_num(value) else None
@@ -354,24 +361,38 @@ class Report:
             median_recency_days=float(row["median_recency_days"]),
             mean_frequency=float(row["mean_frequency"]),
             probability_purchase_90d=optional("mean_probability_purchase_90d"),
-            probability_active=optional("mean_probability_active"),
+            # a probability the model cannot identify decides nothing
+            probability_active=(
+                optional("mean_probability_active") if self._dropout_identified() else None
+            ),
+            one_order_share=optional("one_order_share"),
+            median_frequency=optional("median_frequency"),
         )
 
+    def _dropout_identified(self) -> bool:
+        """Whether the lifetime model could tell customers who left from rare buyers (True
+        when it does not say)."""
+        if not hasattr(self, "_dropout"):
+            self._dropout = True
+            if self.w.has("clv_model_parameters"):
+                try:
+                    frame = self.w.conn.sql(
+                        "select dropout_identified from marts.clv_model_parameters "
+                        "where fit_window = 'full'"
+                    ).df()
+                    self._dropout = frame.empty or bool(frame["dropout_identified"].iloc[0])
+                except duckdb.Error:
+                    pass
+        return self._dropout
+
     def _dropout_note(self) -> str:
-        if not self.w.has("clv_model_parameters"):
-            return ""
-        frame = self.w.df(
-            "clv_model_parameters",
-            "select dropout_identified from marts.clv_model_parameters where fit_window = 'full'",
-            rows=False,
-        )
-        if frame.empty or bool(frame["dropout_identified"].iloc[0]):
+        if self._dropout_identified():
             return ""
         return (
-            '<p class="note-plain">“Still active” is close to 100% for every segment: over '
-            "this data the lifetime model cannot tell a customer who left from one who buys "
-            'rarely (see <a href="#clv">the lifetime-value check</a>). Read the chance to '
-            "buy within 90 days instead.</p>"
+            '<p class="note-plain">“Still active” is not shown: over this data the lifetime '
+            "model cannot tell a customer who left from one who buys rarely, so it puts "
+            'every segment near 100% (see <a href="#clv">the lifetime-value check</a>). Read '
+            "the chance to buy within 90 days instead.</p>"
         )
 
     def headlines(self) -> str:
@@ -412,7 +433,12 @@ class Report:
                     "Chance to buy within 90 days",
                     fmt.percent(row.get("mean_probability_purchase_90d")),
                 ),
-                ("Still active (probability)", fmt.percent(row.get("mean_probability_active"))),
+                (
+                    "Still active (probability)",
+                    fmt.percent(row.get("mean_probability_active"))
+                    if self._dropout_identified()
+                    else "not measurable (below)",
+                ),
             ]
             stat_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in stats)
             typical = (

@@ -73,12 +73,16 @@ def money_compact(value, symbol: str | None = None) -> str:
     amount = float(value)
     sign = MINUS if amount < 0 else ""
     amount = abs(amount)
-    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if amount >= scale:
-            scaled = amount / scale
-            text = f"{scaled:.1f}" if scaled < 100 else f"{scaled:.0f}"
+    scales = ((1, ""), (1e3, "k"), (1e6, "m"), (1e9, "bn"))
+    i = max(j for j, (scale, _) in enumerate(scales) if j == 0 or amount >= scale)
+    while True:
+        scale, suffix = scales[i]
+        scaled = amount / scale
+        text = f"{scaled:.0f}" if scale == 1 or scaled >= 99.95 else f"{scaled:.1f}"
+        # rounded first, then moved up a unit: 999,999 is £1m, not £1000k
+        if float(text) < 1000 or i + 1 == len(scales):
             return f"{sign}{symbol}{text.removesuffix('.0')}{suffix}"
-    return f"{sign}{symbol}{round(amount):d}"
+        i += 1
 
 
 def percent(share) -> str:
@@ -90,6 +94,8 @@ def percent(share) -> str:
         return "0%"
     if abs(value) < 0.05:
         return "<0.1%" if value > 0 else f">{MINUS}0.1%"
+    if 99.5 <= value < 100:  # never 100% for what is not all
+        return ">99%"
     text = f"{value:.0f}" if abs(value) >= 9.95 else f"{value:.1f}"
     return text.replace("-", MINUS) + "%"
 
@@ -174,7 +180,9 @@ class SegmentNumbers:
     median_recency_days: float
     mean_frequency: float
     probability_purchase_90d: float | None = None  # mean; None without a CLV forecast
-    probability_active: float | None = None  # mean; None without a CLV forecast
+    probability_active: float | None = None  # mean; None when unknown or not identified
+    one_order_share: float | None = None  # customers with one order; None when unknown
+    median_frequency: float | None = None
 
 
 def verdict(segment: SegmentNumbers, population_median_recency: float) -> str:
@@ -185,21 +193,30 @@ def verdict(segment: SegmentNumbers, population_median_recency: float) -> str:
     2. worth more than their number (revenue share >= 1.5x customer share) and not lapsing
        (median recency below the population's median): protect them;
     3. lapsing (median recency at or above the population's) and used to buy repeatedly
-       (mean frequency >= 2): win them back;
+       (most have more than one order): win them back;
     4. lapsing otherwise: remind them at low cost;
-    5. recent and mostly one order (mean frequency < 2): earn their second order;
-    6. otherwise: grow them.
+    5. recent and mostly one order (at least half have exactly one): earn their second order;
+    6. recent with few orders (median two at most): make them regulars;
+    7. otherwise: grow them.
+    "Mostly one order" is the share of one-order customers when known, else a mean
+    frequency below 2.
     """
     p90, active = segment.probability_purchase_90d, segment.probability_active
     if (p90 is not None and p90 < 0.30) or (active is not None and active < 0.50):
         return "spend little on them"
+    if segment.one_order_share is not None:
+        mostly_one_order = segment.one_order_share >= 0.5
+    else:
+        mostly_one_order = segment.mean_frequency < 2
     lapsing = segment.median_recency_days >= population_median_recency
     if segment.revenue_share >= 1.5 * segment.customer_share and not lapsing:
         return "protect them"
     if lapsing:
-        return "win them back" if segment.mean_frequency >= 2 else "remind them at low cost"
-    if segment.mean_frequency < 2:
+        return "remind them at low cost" if mostly_one_order else "win them back"
+    if mostly_one_order:
         return "earn their second order"
+    if segment.median_frequency is not None and segment.median_frequency <= 2:
+        return "make them regulars"
     return "grow them"
 
 

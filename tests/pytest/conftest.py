@@ -18,6 +18,9 @@ REAL_DATA = (PROJECT / ".." / "shared" / "data" / "online_retail.parquet").resol
 if not REAL_DATA.exists() and os.environ.get("CI"):
     # CI must never pass by skipping the real-data tests
     pytest.exit(f"error: CI is set but the real data is missing at {REAL_DATA}", returncode=3)
+if os.environ.get("CI") and not (shutil.which("chromium") or shutil.which("chromium-browser")):
+    # nor by skipping the report's browser tests
+    pytest.exit("error: CI is set but chromium is missing (the report tests need it)", returncode=3)
 
 needs_real_data = pytest.mark.skipif(
     not REAL_DATA.exists(),

@@ -45,6 +45,7 @@ VERDICTS = (
     "win them back",
     "remind them at low cost",
     "earn their second order",
+    "make them regulars",
     "grow them",
     "spend little on them",
 )
@@ -231,8 +232,14 @@ def _number_problems(texts: list[str]) -> list[str]:
     separators, four-digit numbers that are not years, percentages with two decimals."""
     problems = []
     for text in texts:
-        if re.search(r"\d\.000\b", text):
+        if re.search(r"\d\.0{3,}\b", text):
             problems.append(f"trailing .000: {text.strip()[:80]!r}")
+        # four decimals on a number of 1 or more, or trailing zeros; a small estimate such
+        # as 0.0005 needs its digits
+        if re.search(r"\b[1-9][\d,]*\.\d{4,}\b", text) or re.search(r"\d\.\d{3,}0\b", text):
+            problems.append(f"four or more decimals: {text.strip()[:80]!r}")
+        if re.search(r"(?<![\d.,])\d{4,}\.\d", text):
+            problems.append(f"no thousands separator: {text.strip()[:80]!r}")
         for match in re.finditer(r"(?<![\d.,])\d{4,}(?![\d,]|\.\d)", text):
             if not (len(match.group()) == 4 and 1990 <= int(match.group()) <= 2100):
                 problems.append(f"no thousands separator: {text.strip()[:80]!r}")
@@ -312,6 +319,19 @@ def test_real_report_reads_in_a_browser(
         "left join marts.customer_segments s using (segment_name) group by all "
         "order by any_value(p.cluster_id)",
     )
+    # each segment's figures, recomputed from the customers (not from the report's inputs)
+    figures = {
+        name: (share, clv, p90)
+        for name, share, clv, p90 in query(
+            real_allocate_db,
+            "select segment_name, sum(monetary) / sum(sum(monetary)) over (), avg(clv_12m), "
+            "avg(probability_purchase_90d) from marts.customer_segments group by all",
+        )
+    }
+    (dropout_identified,) = query(
+        real_allocate_db,
+        "select dropout_identified from marts.clv_model_parameters where fit_window = 'full'",
+    )[0]
     first = page["first"]
     assert first["summaryHeadingTop"] is not None and first["summaryHeadingTop"] < height
     assert [h["segment"] for h in first["headlines"]] == [name for name, _, _ in segments]
@@ -319,6 +339,9 @@ def test_real_report_reads_in_a_browser(
         assert headline["bottom"] <= height, headline
         assert headline["text"].endswith(tuple(f"— {v}." for v in VERDICTS)), headline
         assert f"{customers:,} customers" in headline["text"], headline
+        share, clv, p90 = figures[headline["segment"]]
+        assert f"bring {fmt.percent(share)} of revenue" in headline["text"], headline
+        assert f"{fmt.percent(p90)} chance to buy within 90 days" in headline["text"], headline
         if headline["text"].endswith("protect them."):  # never told of a group slipping away
             chance = re.search(r"(\d+)% chance to buy within 90 days", headline["text"])
             assert chance and int(chance.group(1)) >= 30, headline
@@ -326,7 +349,17 @@ def test_real_report_reads_in_a_browser(
     for card, (_, customers, exported) in zip(first["cards"], segments, strict=True):
         assert card["action"].startswith("Do: ") and len(card["action"]) > 20, card
         assert card["exportCount"] == f"{exported:,}" and exported == customers, card
-        assert f"{customers:,} (" in card["stats"] and "£" in card["stats"], card
+        assert f"{customers:,} (" in card["stats"], card
+        share, clv, p90 = figures[card["segment"]]
+        assert re.search(rf"Mean 12-month CLV\s+{re.escape(fmt.money(clv))}\b", card["stats"])
+        assert re.search(rf"within 90 days\s+{re.escape(fmt.percent(p90))}", card["stats"])
+        # a probability the model cannot identify is not shown as one
+        still_active = re.search(r"Still active \(probability\)\s+(.+)", card["stats"])
+        assert still_active, card
+        if dropout_identified:
+            assert re.fullmatch(r">?\d+(\.\d)?%", still_active.group(1).strip()), card
+        else:
+            assert still_active.group(1).strip() == "not measurable (below)", card
         if width >= 1280:
             assert card["actionBottom"] <= height, card
 
@@ -376,12 +409,20 @@ def test_number_formats():
     assert fmt.money(-12.4, "£") == "−£12"
     assert fmt.money_compact(6_288_216.69, "£") == "£6.3m"
     assert fmt.money_compact(334_936, "£") == "£335k" and fmt.money_compact(950, "£") == "£950"
+    # rounded first, then moved up a unit
+    assert fmt.money_compact(999.6, "£") == "£1k" and fmt.money_compact(999_999, "£") == "£1m"
+    assert fmt.money_compact(99_960, "£") == "£100k" and fmt.money_compact(0, "£") == "£0"
+    # never 100% for what is not all
+    assert fmt.percent(0.9976) == ">99%" and fmt.percent(1) == "100%"
     assert fmt.percent(0.454) == "45%" and fmt.percent(0.0397) == "4.0%"
     assert fmt.percent(0.0004) == "<0.1%" and fmt.percent(0) == "0%"
     assert fmt.interval(0.5527, 0.5072, 0.5982) == "0.55 (0.51–0.60)"
     assert _number_problems(["20.000 days", "45.400 %"])  # the old report's numbers
     assert _number_problems(["1698.000"]) and _number_problems(["revenue 12345"])
     assert _number_problems(["45.40%"]) and _number_problems(["1698 customers"])
+    assert _number_problems(["12345.67"]) and _number_problems(["1,698.0000"])
+    assert _number_problems(["a share of 0.5000"]) and _number_problems(["lift 2.3456"])
+    assert _number_problems(["a/(a+b) = 0.0005 per purchase"]) == []
     assert _number_problems(["2011 · 4,334 customers · 12 days · 4.1% · 0.55"]) == []
 
 
@@ -431,6 +472,18 @@ def test_headline_verdicts_follow_the_numbers():
     assert fmt.verdict(lapsed_once, median) == "remind them at low cost"
     new = segment(median_recency_days=20, mean_frequency=1.2, revenue_share=0.04)
     assert fmt.verdict(new, median) == "earn their second order"
+    # the real data's new buyers: a mean of 1.7 orders, but most have two or more
+    mostly_repeat = segment(
+        median_recency_days=22,
+        mean_frequency=1.7,
+        revenue_share=0.04,
+        one_order_share=0.46,
+        median_frequency=2,
+    )
+    assert fmt.verdict(mostly_repeat, median) == "make them regulars"
+    assert fmt.verdict(segment(median_recency_days=120, one_order_share=0.8), median) == (
+        "remind them at low cost"
+    )
     assert fmt.verdict(segment(revenue_share=0.1, mean_frequency=2.4), median) == "grow them"
     no_clv = segment(probability_purchase_90d=None, probability_active=None)
     assert "last order 6 days ago (median) — protect them." in fmt.headline(no_clv, median)
