@@ -284,13 +284,10 @@ def _raw_lines(quantities: list) -> pd.DataFrame:
     )
 
 
-def test_spark_target_refuses_fractional_quantities_in_one_line(tmp_path):
-    """Spark would truncate 6.5 to 6; the DuckDB loader refuses it, and so does the hook,
-    naming the line (counted across the file's row groups)."""
-    raw = tmp_path / "fractional.parquet"
-    _raw_lines([6.0] * 250 + [6.5] + [1.0] * 49).to_parquet(raw, row_group_size=100)
-    result = _dbt(
-        tmp_path,
+def _stage_on_spark(folder: Path, raw: Path):
+    """Only the staging view of `raw`, on Spark (the hook's checks run first)."""
+    return _dbt(
+        folder,
         "run",
         "--target",
         "spark",
@@ -298,6 +295,14 @@ def test_spark_target_refuses_fractional_quantities_in_one_line(tmp_path):
         "stg_online_retail__invoice_lines",
         variables={"raw_invoices": str(raw)},
     )
+
+
+def test_spark_target_refuses_fractional_quantities_in_one_line(tmp_path):
+    """Spark would truncate 6.5 to 6; the DuckDB loader refuses it, and so does the hook,
+    naming the line (counted across the file's row groups)."""
+    raw = tmp_path / "fractional.parquet"
+    _raw_lines([6.0] * 250 + [6.5] + [1.0] * 49).to_parquet(raw, row_group_size=100)
+    result = _stage_on_spark(tmp_path, raw)
     assert result.returncode != 0
     assert (
         "error: fractional.parquet: column Quantity has 1 values that are not whole numbers, "
@@ -312,15 +317,7 @@ def test_spark_reads_line_numbers_across_row_groups_and_the_second_layout(tmp_pa
     raw = _raw_lines([float(q) for q in range(1, 301)])
     raw.to_parquet(tmp_path / "groups.parquet", row_group_size=64)
     variables = {"raw_invoices": str(tmp_path / "groups.parquet")}
-    built = _dbt(
-        tmp_path,
-        "run",
-        "--target",
-        "spark",
-        "--select",
-        "stg_online_retail__invoice_lines",
-        variables=variables,
-    )
+    built = _stage_on_spark(tmp_path, tmp_path / "groups.parquet")
     assert built.returncode == 0, built.stdout[-3000:]
     staged = (
         "select source_row_number, invoice_no, customer_id, quantity"
