@@ -20,23 +20,15 @@ customers as (
 
 ),
 
+-- one pass, two groupings: by RFM segment, and by behavioural segment (its id and name)
+-- (noqa: sqlfluff's DuckDB dialect does not parse GROUPING SETS; DuckDB does)
 by_segment as (
 
     select
-        'rfm_segment' as segment_type,
-        rfm_segment as segment,
-        cast(null as integer) as cluster_id,
-        count(*) as customers,
-        sum(clv_12m) as total_clv_12m,
-        avg(probability_active) as mean_probability_active,
-        avg(probability_purchase_90d) as mean_probability_purchase_90d,
-        avg(expected_purchases_365d) as mean_expected_purchases_365d
-    from customers
-    group by rfm_segment
-    union all
-    select
-        'behavioural_segment' as segment_type,
-        any_value(segment_name) as segment,
+        case
+            when grouping(rfm_segment) = 0 then 'rfm_segment' else 'behavioural_segment'
+        end as segment_type,
+        coalesce(rfm_segment, segment_name) as segment,
         cast(cluster_id as integer) as cluster_id,
         count(*) as customers,
         sum(clv_12m) as total_clv_12m,
@@ -44,7 +36,7 @@ by_segment as (
         avg(probability_purchase_90d) as mean_probability_purchase_90d,
         avg(expected_purchases_365d) as mean_expected_purchases_365d
     from customers
-    group by cluster_id
+    group by grouping sets ((rfm_segment), (cluster_id, segment_name))  -- noqa: PRS
 
 )
 
