@@ -116,11 +116,36 @@ def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
     likely = predictions.loc[predictions.return_outlook == "likely", "return_probability"]
     unlikely = predictions.loc[predictions.return_outlook == "unlikely", "return_probability"]
     assert likely.min() > unlikely.max()
-    chosen = prediction.best_models(
-        _frame(synthetic_db, "select * from marts.prediction_evaluation")
+    # the rule, recounted from the stored evaluation: per target the best model on its
+    # primary metric (name breaks ties), if the lower end of its interval beats the majority
+    # baseline, else the majority baseline
+    chosen = dict(
+        query(
+            synthetic_db,
+            """
+            with primary_scores as (
+                select target, model, value, ci_low
+                from marts.prediction_evaluation
+                where protocol = 'first_invoice_features_time_split'
+                    and metric = case target when 'will_return' then 'roc_auc'
+                        else 'balanced_accuracy' end
+            ),
+            best as (
+                select target, arg_min(model, (-value, model)) as model,
+                    arg_min(ci_low, (-value, model)) as ci_low
+                from primary_scores group by target
+            )
+            select best.target, case when best.ci_low > majority.value then best.model
+                else 'majority_baseline' end
+            from best join primary_scores as majority
+                on majority.target = best.target and majority.model = 'majority_baseline'
+            """,
+        )
     )
+    assert set(chosen) == {"will_return", "value_tier", "next_interest"}
     assert set(predictions["return_model"]) == {chosen["will_return"]}
     assert set(predictions["value_tier_model"]) == {chosen["value_tier"]}
+    assert set(predictions["next_interest_model"]) == {chosen["next_interest"]}
 
 
 def test_study_table_round_trips_and_labels_only_train_and_test(synthetic_db):
