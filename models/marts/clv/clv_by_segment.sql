@@ -3,20 +3,19 @@
 -- behavioural segment.
 with
 
+-- customer_segments carries each customer's lifetime value beside both segments
 customers as (
 
     select
-        clv.customer_id,
-        clv.clv_12m,
-        clv.probability_active,
-        clv.probability_purchase_90d,
-        clv.expected_purchases_365d,
-        segments.rfm_segment,
-        segments.cluster_id,
-        segments.segment_name
-    from {{ ref('customer_lifetime_value') }} as clv
-    inner join {{ ref('customer_segments') }} as segments
-        on clv.customer_id = segments.customer_id
+        clv_12m,
+        probability_active,
+        probability_purchase_90d,
+        expected_purchases_365d,
+        rfm_segment,
+        cluster_id,
+        segment_name
+    from {{ ref('customer_segments') }}
+    where clv_12m is not null
 
 ),
 
