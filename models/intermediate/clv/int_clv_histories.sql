@@ -108,8 +108,7 @@ holdout as (
 
     select
         purchase_days.customer_id,
-        count(*) as holdout_purchases,
-        sum(purchase_days.revenue) as holdout_revenue
+        count(*) as holdout_purchases
     from purchase_days
     cross join bounds
     where purchase_days.purchase_date >= bounds.calibration_end_date
