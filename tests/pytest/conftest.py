@@ -91,6 +91,12 @@ def query(db: Path, sql: str) -> list[tuple]:
         return conn.sql(sql).fetchall()
 
 
+def frame(db: Path, sql: str):
+    """The rows of `sql` on the warehouse `db` (read-only), as a pandas frame."""
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.sql(sql).df()
+
+
 @pytest.fixture(scope="session")
 def synthetic_db(tmp_path_factory) -> Path:
     """The main job: the embedded synthetic data, default settings."""

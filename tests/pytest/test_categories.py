@@ -7,22 +7,16 @@ from __future__ import annotations
 import dataclasses
 import glob
 
-import duckdb
 import numpy as np
 import pandas as pd
-from conftest import query
+from conftest import frame, query
 from retail_segments import interests
 from sklearn.metrics import adjusted_rand_score
 
 
-def _frame(db, sql):
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.sql(sql).df()
-
-
 def _lift_by_definition(db) -> float:
     """The issue's definition, step by step in pandas from the kept sales lines."""
-    lines = _frame(
+    lines = frame(
         db,
         "select s.invoice_no, s.stock_code, c.category_id from marts.fct_sales_lines s "
         "join marts.product_categories c using (stock_code)",
@@ -54,7 +48,7 @@ def test_real_data_categories_follow_baskets(real_allocate_db):
     (lift,) = query(db, "select basket_lift from marts.product_category_basket_lift")[0]
     assert abs(lift - _lift_by_definition(db)) < 1e-9
     assert lift >= 1.8
-    summary = _frame(db, "select * from marts.product_category_summary")
+    summary = frame(db, "select * from marts.product_category_summary")
     assert 8 <= len(summary) <= 30
     assert summary["product_share"].max() <= 0.15
     assert summary["revenue_share"].max() <= 0.25
@@ -63,7 +57,7 @@ def test_real_data_categories_follow_baskets(real_allocate_db):
     # no label word stands in every category
     words = summary["category_label"].str.split(" / ").explode()
     assert words.value_counts().max() < len(summary) / 2
-    examples = _frame(
+    examples = frame(
         db,
         "select e.category_id, e.example_rank, c.category_id as product_category "
         "from marts.product_category_examples e join marts.product_categories c "
@@ -77,10 +71,10 @@ def test_real_data_categories_follow_baskets(real_allocate_db):
 def test_real_data_categories_agree_between_seeds(real_allocate_db):
     """The whole category pipeline again with other seeds, on the warehouse's own inputs."""
     db = real_allocate_db
-    catalogue = _frame(db, "select * from intermediate.int_product_catalogue")
-    purchases = _frame(db, "select * from intermediate.int_product_basket_items")
+    catalogue = frame(db, "select * from intermediate.int_product_catalogue")
+    purchases = frame(db, "select * from intermediate.int_product_basket_items")
     stopwords = [r[0] for r in query(db, "select word from reference.product_text_stopwords")]
-    published = _frame(db, "select stock_code, category_id from marts.product_categories")
+    published = frame(db, "select stock_code, category_id from marts.product_categories")
     settings = dataclasses.replace(interests.CategorySettings(), random_state=7)
     selection = interests.category_candidates(catalogue, purchases, stopwords, settings)
     again = interests.assign_categories(catalogue, purchases, stopwords, selection, settings)
@@ -95,11 +89,11 @@ def test_real_data_categories_agree_between_seeds(real_allocate_db):
 
 def test_real_data_interest_segments_are_distinct_and_actionable(real_allocate_db):
     db = real_allocate_db
-    profiles = _frame(db, "select * from marts.interest_segment_profiles")
+    profiles = frame(db, "select * from marts.interest_segment_profiles")
     assert len(profiles) >= 4
     assert profiles["customer_share"].min() >= 0.03
     assert profiles["interest_segment_name"].is_unique
-    big = _frame(
+    big = frame(
         db, "select category_label from marts.product_category_summary where revenue_share > 0.25"
     )
     for label in big["category_label"]:
@@ -109,7 +103,7 @@ def test_real_data_interest_segments_are_distinct_and_actionable(real_allocate_d
 
 def test_synthetic_categories_recover_the_planted_themes(synthetic_db):
     (themes,) = glob.glob(str(synthetic_db.parent / "synthetic" / "*_product_themes.parquet"))
-    table = _frame(
+    table = frame(
         synthetic_db,
         f"select c.category_id, t.theme from marts.product_categories c "
         f"join '{themes}' t using (stock_code)",

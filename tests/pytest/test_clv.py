@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import glob
 
-import duckdb
-from conftest import copy_warehouse, query, rerun_models
-
-
-def _frame(db, sql):
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.sql(sql).df()
+from conftest import copy_warehouse, frame, query, rerun_models
 
 
 def test_planted_archetypes_rank_as_designed(synthetic_db):
     (truth,) = glob.glob(str(synthetic_db.parent / "synthetic" / "*_truth.parquet"))
-    by_archetype = _frame(
+    by_archetype = frame(
         synthetic_db,
         f"select archetype, avg(probability_active) as active, avg(clv_12m) as clv, "
         f"avg(probability_purchase_90d) as buys "
@@ -36,7 +30,7 @@ def test_planted_archetypes_rank_as_designed(synthetic_db):
 
 
 def test_real_six_month_holdout_beats_the_naive_rule(real_allocate_db):
-    rows = _frame(
+    rows = frame(
         real_allocate_db,
         "select * from marts.clv_evaluation where group_type = 'all'",
     )
@@ -46,7 +40,7 @@ def test_real_six_month_holdout_beats_the_naive_rule(real_allocate_db):
     assert 180 <= row["holdout_days"] <= 190
     assert abs(row["predicted_purchases"] / row["actual_purchases"] - 1) <= 0.15
     assert row["mae_model"] < row["mae_naive"]
-    by_count = _frame(
+    by_count = frame(
         real_allocate_db,
         "select * from marts.clv_evaluation where group_type = 'calibration_repeat_purchases'",
     )
@@ -65,13 +59,13 @@ def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, 
         ["int_clv_histories", "int_clv_parameters", "int_clv_holdout", "clv_evaluation"],
         {"clv_calibration_end": "2011-09-09"},
     )
-    row = _frame(copy, "select * from marts.clv_evaluation where group_type = 'all'").iloc[0]
+    row = frame(copy, "select * from marts.clv_evaluation where group_type = 'all'").iloc[0]
     assert 85 <= row["holdout_days"] <= 95
     assert -0.35 < row["predicted_relative_error"] < -0.15
 
 
 def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
-    rows = _frame(real_allocate_db, "select * from marts.clv_model_parameters")
+    rows = frame(real_allocate_db, "select * from marts.clv_model_parameters")
     assert set(rows["fit_window"]) == {"full", "calibration"}
     assert rows[["r", "alpha", "a", "b", "p", "q", "gamma"]].notna().all().all()
     # the finding on this data: a/(a+b) collapses, and the table says so in words
@@ -81,7 +75,7 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
         assert row["note"].startswith("dropout not identified") == (not row["dropout_identified"])
     # so probability_active is flat, while the probability of a purchase in 90 days still
     # tells Champions from Lost customers
-    by_segment = _frame(
+    by_segment = frame(
         real_allocate_db,
         "select segment, mean_probability_active as active, "
         "mean_probability_purchase_90d as buys from marts.clv_by_segment "
@@ -94,7 +88,7 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
 def test_clv_marts_agree_with_each_other(synthetic_db):
     db = synthetic_db
     (customers,) = query(db, "select count(*) from marts.customer_rfm")[0]
-    deciles = _frame(
+    deciles = frame(
         db, "select clv_decile, count(*) as n from marts.customer_lifetime_value group by 1"
     )
     assert sorted(deciles["clv_decile"]) == list(range(1, 11))
@@ -106,7 +100,7 @@ def test_clv_marts_agree_with_each_other(synthetic_db):
         ">= max(clv_12m) filter (where clv_decile = 2) from marts.customer_lifetime_value",
     )[0]
     assert ordered
-    totals = _frame(
+    totals = frame(
         db,
         "select segment_type, sum(total_clv_12m) as total, sum(customers) as n "
         "from marts.clv_by_segment group by 1",

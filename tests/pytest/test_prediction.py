@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from conftest import query
+from conftest import frame, query
 from retail_segments import interests, prediction
 
 
-def _frame(db, sql):
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.sql(sql).df()
-
-
 def _evaluation(db, protocol="first_invoice_features_time_split"):
-    return _frame(
+    return frame(
         db,
         "select target, model, model_kind, metric, value, ci_low, ci_high, n_train, n_test "
         f"from marts.prediction_evaluation where protocol = '{protocol}'",
@@ -86,7 +79,7 @@ def test_train_and_test_customers_are_disjoint_and_split_by_the_cutoff(synthetic
         "from intermediate.int_prediction_cutoff",
     )[0]
     assert balanced == min(by_role["train"][1], by_role["test"][1])
-    firsts = _frame(
+    firsts = frame(
         synthetic_db,
         "select cast(min(invoiced_at) as date) as d from marts.fct_invoices group by customer_id",
     )["d"]
@@ -105,7 +98,7 @@ def test_train_and_test_customers_are_disjoint_and_split_by_the_cutoff(synthetic
 
 
 def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
-    predictions = _frame(synthetic_db, "select * from marts.new_customer_predictions")
+    predictions = frame(synthetic_db, "select * from marts.new_customer_predictions")
     assert predictions["recommended_first_action"].notna().all()
     assert set(predictions["return_outlook"]) <= {"likely", "possible", "unlikely"}
     assert predictions["return_probability"].between(0, 1).all()
@@ -149,7 +142,7 @@ def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
 
 
 def test_study_table_round_trips_and_labels_only_train_and_test(synthetic_db):
-    table = _frame(synthetic_db, "select * from intermediate.int_prediction_study")
+    table = frame(synthetic_db, "select * from intermediate.int_prediction_study")
     labelled = table.prediction_role.isin(["train", "test"])
     for target in ("will_return", "value_tier"):
         assert table.loc[labelled, target].notna().all()
@@ -173,11 +166,11 @@ def test_study_table_round_trips_and_labels_only_train_and_test(synthetic_db):
 
 
 def test_fitted_artefacts_ignore_everything_after_the_cutoff(synthetic_db):
-    catalogue = _frame(synthetic_db, "select * from intermediate.int_product_catalogue")
+    catalogue = frame(synthetic_db, "select * from intermediate.int_product_catalogue")
     stopwords = [
         r[0] for r in query(synthetic_db, "select word from reference.product_text_stopwords")
     ]
-    purchases = _frame(synthetic_db, "select * from intermediate.int_product_basket_items")
+    purchases = frame(synthetic_db, "select * from intermediate.int_product_basket_items")
     settings = interests.CategorySettings()
     selection = interests.category_candidates(catalogue, purchases, stopwords, settings)
     categories = interests.assign_categories(catalogue, purchases, stopwords, selection, settings)
@@ -204,13 +197,13 @@ def test_fitted_artefacts_ignore_everything_after_the_cutoff(synthetic_db):
     fit = categories["is_fit_product"]
     assert (again.loc[fit, "category_id"] == categories.loc[fit, "category_id"]).all()
     assert (again.loc[fit, "category_label"] == categories.loc[fit, "category_label"]).all()
-    warehouse = _frame(synthetic_db, "select stock_code, category_id from marts.product_categories")
+    warehouse = frame(synthetic_db, "select stock_code, category_id from marts.product_categories")
     merged = categories.merge(warehouse, on="stock_code", suffixes=("", "_mart"))
     assert (merged.category_id == merged.category_id_mart).all()
 
     # the interest model: spend after the cut-off changes nothing in the fitted model
-    spend = _frame(synthetic_db, "select * from intermediate.int_customer_category_spend")
-    baskets = _frame(synthetic_db, "select * from intermediate.int_customer_baskets")
+    spend = frame(synthetic_db, "select * from intermediate.int_customer_category_spend")
+    baskets = frame(synthetic_db, "select * from intermediate.int_customer_baskets")
     ids = sorted(categories["category_id"].unique().tolist())
     model = interests.fit_interest_model(spend, baskets, ids, interests.InterestSettings())
     other = interests.fit_interest_model(

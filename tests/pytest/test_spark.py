@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, frame
 from retail_segments import frames, raw_loader
 
 try:
@@ -113,11 +113,6 @@ def _spark_table(folder: Path, table: str) -> pd.DataFrame:
         return conn.sql(f"select * from {_spark_files(folder, table)}").df()
 
 
-def _duckdb_table(db: Path, table: str) -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as conn:
-        return conn.sql(f"select * from {table}").df()
-
-
 def _types(conn, relation: str) -> list[tuple[str, str]]:
     # Spark writes its timestamps as instants (Parquet isAdjustedToUTC): the same wall
     # clock in a UTC session, so that one difference of type is not a difference
@@ -161,7 +156,7 @@ def _differences(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str]) -> li
 @pytest.mark.parametrize("table", sorted(COMPARED))
 def test_spark_gives_the_same_rows_as_duckdb(synthetic_db, spark_build, table):
     folder, _ = spark_build
-    duck, spark = _duckdb_table(synthetic_db, table), _spark_table(folder, table)
+    duck, spark = frame(synthetic_db, f"select * from {table}"), _spark_table(folder, table)
     assert len(duck) > 0
     assert _differences(duck, spark, COMPARED[table]) == []
     with duckdb.connect(str(synthetic_db), read_only=True) as conn:
@@ -227,7 +222,7 @@ def test_reference_matching_gives_the_same_rows_on_spark(synthetic_db, spark_bui
     )
     assert result.returncode == 0, result.stdout[-4000:]
     table = "intermediate.int_cancellations__reference"
-    duck, spark = _duckdb_table(synthetic_db, table), _spark_table(folder, table)
+    duck, spark = frame(synthetic_db, f"select * from {table}"), _spark_table(folder, table)
     assert (duck["quantity_canceled"] > 0).sum() > 100  # the rule did match purchases
     assert _differences(duck, spark, ["source_row_number", "quantity_canceled"]) == []
 
