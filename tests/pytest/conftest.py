@@ -97,6 +97,29 @@ def frame(db: Path, sql: str):
         return conn.sql(sql).df()
 
 
+# what BI tools bundle: DuckDB 1.4 LTS, and the duckdb-engine + SQLAlchemy they reflect with
+BI_DUCKDB_VERSION = "1.4.4"
+DUCKDB_ENGINE = "duckdb-engine==0.17.*"
+WORKING_SQLALCHEMY = "2.0.44"
+
+
+@pytest.fixture(scope="session")
+def bi_python(tmp_path_factory) -> Path:
+    """One separate virtual environment as a BI tool's: DuckDB 1.4 LTS, duckdb-engine 0.17
+    and the newest SQLAlchemy that reflects through them."""
+    venv = tmp_path_factory.mktemp("bi") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    packages = [f"duckdb=={BI_DUCKDB_VERSION}", DUCKDB_ENGINE, f"sqlalchemy=={WORKING_SQLALCHEMY}"]
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *packages],
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    return python
+
+
 @pytest.fixture(scope="session")
 def synthetic_db(tmp_path_factory) -> Path:
     """The main job: the embedded synthetic data, default settings."""

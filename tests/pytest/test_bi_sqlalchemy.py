@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import BI_DUCKDB_VERSION, WORKING_SQLALCHEMY, query
 
-BI_DUCKDB_VERSION = "1.4.4"
-DUCKDB_ENGINE = "duckdb-engine==0.17.*"
-WORKING_SQLALCHEMY = "2.0.44"
 # other combinations and what they do, as the README's "BI tools" section says: SQLAlchemy
 # 2.0.45 added pg_catalog.pg_collation to its column reflection query, which DuckDB has
 # since 1.5.3; SQLAlchemy 2.1 refers to it in a way no DuckDB tried binds
@@ -57,23 +53,6 @@ REFLECT = textwrap.dedent("""
         }
     print(json.dumps(marts))
 """)
-
-
-@pytest.fixture(scope="session")
-def sqlalchemy_python(tmp_path_factory) -> Path:
-    """A separate virtual environment: DuckDB 1.4 LTS, duckdb-engine 0.17 and the newest
-    SQLAlchemy that reflects through them."""
-    venv = tmp_path_factory.mktemp("sqlalchemy") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    packages = [f"duckdb=={BI_DUCKDB_VERSION}", DUCKDB_ENGINE, f"sqlalchemy=={WORKING_SQLALCHEMY}"]
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *packages],
-        capture_output=True,
-        text=True,
-    )
-    assert installed.returncode == 0, installed.stderr[-2000:]
-    return python
 
 
 def _reflect(python: Path, db: Path, env: dict | None = None) -> tuple[list, dict | None, str]:
@@ -124,8 +103,8 @@ def _assert_every_mart_reflects(marts: dict, db: Path) -> None:
     ] == []
 
 
-def test_sqlalchemy_reflects_every_mart_with_types_and_comments(synthetic_db, sqlalchemy_python):
-    versions, marts, errors = _reflect(sqlalchemy_python, synthetic_db)
+def test_sqlalchemy_reflects_every_mart_with_types_and_comments(synthetic_db, bi_python):
+    versions, marts, errors = _reflect(bi_python, synthetic_db)
     assert marts is not None, errors[-3000:]
     assert versions[0] == BI_DUCKDB_VERSION
     assert versions[1].startswith("0.17.")
@@ -135,7 +114,7 @@ def test_sqlalchemy_reflects_every_mart_with_types_and_comments(synthetic_db, sq
 
 @pytest.mark.parametrize(("duckdb_version", "sqlalchemy_version"), list(OTHER_COMBINATIONS))
 def test_other_duckdb_and_sqlalchemy_versions(
-    synthetic_db, sqlalchemy_python, tmp_path, duckdb_version, sqlalchemy_version
+    synthetic_db, bi_python, tmp_path, duckdb_version, sqlalchemy_version
 ):
     """Keeps the README's "BI tools" section true: the same duckdb-engine with another
     DuckDB and SQLAlchemy, installed beside the environment and put first on its path."""
@@ -144,15 +123,13 @@ def test_other_duckdb_and_sqlalchemy_versions(
         packages.append(f"duckdb=={duckdb_version}")
     beside = tmp_path / "packages"
     installed = subprocess.run(
-        [str(sqlalchemy_python), "-m", "pip", "install", "--quiet", "--no-deps"]
+        [str(bi_python), "-m", "pip", "install", "--quiet", "--no-deps"]
         + ["--target", str(beside), *packages],
         capture_output=True,
         text=True,
     )
     assert installed.returncode == 0, installed.stderr[-2000:]
-    versions, marts, errors = _reflect(
-        sqlalchemy_python, synthetic_db, env={"PYTHONPATH": str(beside)}
-    )
+    versions, marts, errors = _reflect(bi_python, synthetic_db, env={"PYTHONPATH": str(beside)})
     assert versions == [duckdb_version, "0.17.0", sqlalchemy_version]
     error = OTHER_COMBINATIONS[(duckdb_version, sqlalchemy_version)]
     if error is None:

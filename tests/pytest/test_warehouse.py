@@ -13,27 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT, build_warehouse, query, run_segments
-
-BI_DUCKDB_VERSION = "1.4.4"
+from conftest import BI_DUCKDB_VERSION, PROJECT, build_warehouse, query, run_segments
 
 
-@pytest.fixture(scope="session")
-def duckdb_lts_python(tmp_path_factory) -> Path:
-    """A separate virtual environment with the DuckDB 1.x that BI drivers bundle."""
-    venv = tmp_path_factory.mktemp("duckdb_lts") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", f"duckdb=={BI_DUCKDB_VERSION}"],
-        capture_output=True,
-        text=True,
-    )
-    assert installed.returncode == 0, installed.stderr[-2000:]
-    return python
-
-
-def test_published_file_opens_in_duckdb_1_4(synthetic_db, duckdb_lts_python):
+def test_published_file_opens_in_duckdb_1_4(synthetic_db, bi_python):
     script = textwrap.dedent(f"""
         import duckdb
         assert duckdb.__version__ == "{BI_DUCKDB_VERSION}", duckdb.__version__
@@ -43,7 +26,7 @@ def test_published_file_opens_in_duckdb_1_4(synthetic_db, duckdb_lts_python):
         print(con.sql("select sum(rows_removed) from marts.data_quality_audit").fetchall()[0])
     """)
     result = subprocess.run(
-        [str(duckdb_lts_python), "-c", script], capture_output=True, text=True, timeout=120
+        [str(bi_python), "-c", script], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     customers, segments = query(
