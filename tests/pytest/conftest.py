@@ -61,16 +61,42 @@ def copy_warehouse(db: Path, folder: Path) -> Path:
     return copy
 
 
+def run_dbt(
+    *args: str,
+    env: dict,
+    variables: dict | None = None,
+    cwd: Path | None = None,
+    timeout: int = 900,
+) -> subprocess.CompletedProcess:
+    """Plain `dbt ARGS` on this project, as a user of dbt would, with `env` over a clean
+    environment (no raw file, warehouse or build file of the caller's)."""
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RAW_INVOICES", "SEGMENTS_DB", "SEGMENTS_BUILD_DB")
+    }
+    full_env.update(env)
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    return subprocess.run(
+        command, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def rerun_models(db: Path, models: list[str], variables: dict | None = None) -> None:
     """`dbt run --select MODELS` on the warehouse file `db`, as a user of plain dbt would."""
-    env = {k: v for k, v in os.environ.items() if k not in ("SEGMENTS_BUILD_DB", "RAW_INVOICES")}
-    env.update(SEGMENTS_DB=str(db), SEGMENTS_EXPORT_DIR=str(db.parent / "exports"))
-    dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), "run", "--select", *models, "--project-dir", str(PROJECT)]
-    args += ["--profiles-dir", str(PROJECT), "--target-path", str(db.parent / "target")]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
-    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    result = run_dbt(
+        "run",
+        "--select",
+        *models,
+        "--target-path",
+        str(db.parent / "target"),
+        env={"SEGMENTS_DB": str(db), "SEGMENTS_EXPORT_DIR": str(db.parent / "exports")},
+        variables=variables,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
 
 

@@ -265,33 +265,16 @@ def test_parquet_with_fractional_quantities_is_refused(tmp_path):
 
 
 def test_plain_dbt_build_reports_bad_input_without_a_traceback(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from conftest import PROJECT
+    from conftest import run_dbt
 
     raw = tmp_path / "bad.csv"
     raw.write_text(BAD_INPUTS["non_numeric_quantity"][0])
-    env = dict(os.environ, RAW_INVOICES=str(raw), SEGMENTS_DB=str(tmp_path / "w.duckdb"))
-    env.pop("SEGMENTS_BUILD_DB", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--project-dir",
-            str(PROJECT),
-            "--profiles-dir",
-            str(PROJECT),
-            "--select",
-            "stg_online_retail__invoice_lines",
-        ],
+    result = run_dbt(
+        "build",
+        "--select",
+        "stg_online_retail__invoice_lines",
+        env={"RAW_INVOICES": str(raw), "SEGMENTS_DB": str(tmp_path / "w.duckdb")},
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=600,
     )
     assert result.returncode != 0

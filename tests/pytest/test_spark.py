@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PROJECT, frame
+from conftest import frame, run_dbt
 from retail_segments import frames, raw_loader
 
 try:
@@ -33,7 +31,6 @@ if SPARK_MISSING and os.environ.get("CI"):
     pytest.fail(f"CI is set but Spark cannot run: {SPARK_MISSING}", pytrace=False)
 pytestmark = pytest.mark.skipif(SPARK_MISSING is not None, reason=f"SPARK MISSING: {SPARK_MISSING}")
 
-DBT = Path(sys.executable).parent / "dbt"
 # rounded to the cent in SQL on both engines, or observed values (the score cut points):
 # these must be equal, not close
 EXACT = {
@@ -73,17 +70,14 @@ COMPARED = {
 
 
 def _dbt(folder: Path, *args: str, variables: dict | None = None, target_dir: str = "target"):
-    env = {k: v for k, v in os.environ.items() if k not in ("RAW_INVOICES", "SEGMENTS_DB")}
-    env.update(
-        SEGMENTS_SPARK_DIR=str(folder / "spark"),
-        SEGMENTS_DB=str(folder / "unused.duckdb"),
-        DBT_TARGET_PATH=str(folder / target_dir),
-        DBT_LOG_PATH=str(folder / "logs"),
-    )
-    command = [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    return subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=900)
+    """dbt on the Spark session whose tables and metastore live in `folder`."""
+    env = {
+        "SEGMENTS_SPARK_DIR": str(folder / "spark"),
+        "SEGMENTS_DB": str(folder / "unused.duckdb"),
+        "DBT_TARGET_PATH": str(folder / target_dir),
+        "DBT_LOG_PATH": str(folder / "logs"),
+    }
+    return run_dbt(*args, env=env, variables=variables, cwd=folder)
 
 
 @pytest.fixture(scope="session")
