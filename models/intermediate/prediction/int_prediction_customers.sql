@@ -31,8 +31,6 @@ invoices as (
         invoiced_at,
         country,
         line_count,
-        item_count,
-        revenue,
         row_number() over (
             partition by customer_id order by invoiced_at, invoice_no
         ) as invoice_number

@@ -13,9 +13,10 @@ fate_counts as (
 
 ),
 
+-- every raw line has exactly one fate (assert_every_raw_row_has_one_fate): their counts add up
 raw_rows as (
 
-    select count(*) as n from {{ ref('int_invoice_lines__fates') }}
+    select sum(fate_counts.lines) as n from fate_counts
 
 ),
 
