@@ -1,13 +1,16 @@
-{#- Where exports for marketing tools go: SEGMENTS_EXPORT_DIR, else `exports/` beside
-    the warehouse file. The `segments` command points SEGMENTS_EXPORT_DIR at a staging
-    folder and moves the files to their final place only when the whole build passed. -#}
+{#- Where exports for marketing tools go: SEGMENTS_EXPORT_DIR, else `<name>.exports/`
+    beside the warehouse file `<name>.duckdb` (retail_segments.publish.default_export_dir).
+    The `segments` command points SEGMENTS_EXPORT_DIR at the build's release folder and
+    publishes the warehouse and its exports together only when the whole build passed. -#}
 {% macro activation_export_dir() -%}
     {%- set configured = env_var('SEGMENTS_EXPORT_DIR', '') -%}
     {%- if configured -%}
         {{ configured }}
     {%- else -%}
-        {%- set parts = (target.get('path') or './warehouse').rsplit('/', 1) -%}
-        {{ (parts[0] if parts | length > 1 else '.') ~ '/exports' }}
+        {%- set path = target.get('path') or './warehouse/segments.duckdb' -%}
+        {%- set name = path.rsplit('/', 1)[-1] -%}
+        {%- set stem = name.rsplit('.', 1)[0] if '.' in name[1:] else name -%}
+        {{ path[:path | length - name | length] ~ stem ~ '.exports' }}
     {%- endif -%}
 {%- endmacro %}
 

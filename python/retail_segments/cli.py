@@ -4,10 +4,11 @@
     segments generate --customers N --out FILE.parquet
 
 `build` checks the raw file first (a clear one-line error, never a stack trace), runs
-`dbt build` (seeds, models, tests) into a private build file, and only when everything
-passed publishes it to the warehouse path by an atomic rename: readers holding the old
-file keep working, new readers see the complete new build, and a failed build leaves the
-last published warehouse untouched.
+`dbt build` (seeds, models, tests) into a new release folder of the warehouse, and only
+when everything passed publishes the warehouse and its exports together, by one atomic
+swap of a pointer (`publish.py`): readers holding the old file keep working, new readers
+see the complete new build with its own exports, and a failed build leaves the last
+published warehouse untouched.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from pathlib import Path
 
 import yaml
 
-from . import synthetic
+from . import publish, synthetic
 from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
 
 DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
-# the build file's name in the private build folder: dbt-duckdb names the database after it
-# ("segments"), and SQL uses that name unquoted, so it must be a plain identifier
-BUILD_FILE_NAME = "segments.duckdb"
 
 
 def project_dir() -> Path:
@@ -48,8 +46,11 @@ def project_dir() -> Path:
 
 
 def warehouse_path(project: Path, db: str | None = None) -> Path:
+    """The published warehouse as an absolute path; its own name is kept as given (it is a
+    link to the current release, which must not be resolved away), its folder resolved."""
     value = db or os.environ.get("SEGMENTS_DB")
-    return Path(value).expanduser().resolve() if value else project / DEFAULT_DB_RELATIVE
+    path = Path(value).expanduser().absolute() if value else project / DEFAULT_DB_RELATIVE
+    return path.parent.resolve() / path.name
 
 
 def _error(message: str) -> int:
@@ -134,19 +135,16 @@ def _take_raw_from_vars(extra_vars: str | None) -> tuple[str | None, str | None]
 def _build_and_publish(
     project: Path, target: Path, started: float, matching: str | None, extra_vars: str | None
 ) -> int:
-    # a private folder, the same on every build (dbt then re-parses only what changed); the
-    # build file in it has a fixed plain name, so the database dbt names after that file is
-    # a plain SQL identifier whatever the warehouse is called
-    private = _private_folder(target)
-    _remove_private(private)
-    build_file = private / BUILD_FILE_NAME
-    export_dir = Path(os.environ.get("SEGMENTS_EXPORT_DIR") or target.parent / "exports")
-    staged_exports = private / "exports"
-    os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
-    os.environ["SEGMENTS_DB"] = str(target)
-    os.environ["SEGMENTS_EXPORT_DIR"] = str(staged_exports)
-
+    export_dir = publish.export_dir(target)
+    try:
+        publish.check_links(target, export_dir)
+    except publish.PublishError as problem:
+        return _error(str(problem))
     dbt_args = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    # this warehouse's own dbt state: run results, compiled SQL and partial parsing of one
+    # warehouse's builds never mix with another's
+    target_path, log_path = publish.dbt_paths(target)
+    dbt_args += ["--target-path", str(target_path), "--log-path", str(log_path)]
     variables: dict = {}
     if extra_vars:
         try:
@@ -161,53 +159,42 @@ def _build_and_publish(
     if variables:
         dbt_args += ["--vars", json.dumps(variables, default=str)]
 
-    private.mkdir()
+    # a new release folder; its build file has a fixed plain name, so the database dbt
+    # names after that file is a plain SQL identifier whatever the warehouse is called
+    release = publish.new_release(target)
+    build_file = release / publish.BUILD_FILE_NAME
+    configured_exports = os.environ.get("SEGMENTS_EXPORT_DIR")
+    os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
+    os.environ["SEGMENTS_DB"] = str(target)
+    os.environ["SEGMENTS_EXPORT_DIR"] = str(release / publish.EXPORTS)
     try:
         ok = run_dbt(dbt_args)
     except RawInputError as problem:  # raised while dbt loads the source
-        _remove_private(private)
+        shutil.rmtree(release, ignore_errors=True)
         return _error(str(problem))
     finally:
         os.environ.pop("SEGMENTS_BUILD_DB", None)
-        os.environ["SEGMENTS_EXPORT_DIR"] = str(export_dir)
+        if configured_exports is None:
+            os.environ.pop("SEGMENTS_EXPORT_DIR", None)
+        else:
+            os.environ["SEGMENTS_EXPORT_DIR"] = configured_exports
     if not ok:
-        _remove_private(private)
+        shutil.rmtree(release, ignore_errors=True)
         published = (
             "the published warehouse is unchanged" if target.exists() else "nothing was published"
         )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
-    # a write-ahead log left by a plain `dbt build` belongs to the file being replaced
-    target.with_name(target.name + ".wal").unlink(missing_ok=True)
-    os.replace(build_file, target)
-    export_dir.mkdir(parents=True, exist_ok=True)
-    for exported in sorted(staged_exports.glob("*")):
-        os.replace(exported, export_dir / exported.name)
-    _remove_private(private)
+    _remove_database_leftovers(build_file)
+    publish.publish(target, release, export_dir)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
 
 
-def _private_folder(target: Path) -> Path:
-    """The private build folder: `.<name>.build` beside the target. DuckDB reads a '?' in a
-    database path as the start of URL parameters (its write-ahead log then goes astray),
-    even through a link: for a target whose path holds one, the folder is
-    `.segments-<hash of the target>.build` in the nearest enclosing folder whose path holds
-    none (on the same disk, so publishing stays a rename)."""
-    private = target.parent / f".{target.name}.build"
-    if "?" not in str(private):
-        return private
-    key = hashlib.sha256(str(target).encode()).hexdigest()[:16]
-    plain = next((p for p in target.parents if "?" not in str(p)), Path("/"))
-    return plain / f".segments-{key}.build"
-
-
-def _remove_private(folder: Path) -> None:
-    """Remove the private build folder (or a build file an older version left there)."""
-    if folder.is_dir() and not folder.is_symlink():
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        _remove_database(folder)
+def _remove_database_leftovers(build_file: Path) -> None:
+    """A closed DuckDB file leaves no write-ahead log; its spill folder may stay."""
+    build_file.with_name(build_file.name + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(build_file.with_name(build_file.name + ".tmp"), ignore_errors=True)
 
 
 def _lock_build(target: Path):
@@ -248,9 +235,10 @@ def _after_killed_builds(target: Path):
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Remove every private file of an earlier build of `target`: the build file, its
-    write-ahead log and spill folder, the staged exports. Never the published file, its
-    exports or the lock file."""
+    """Remove every private file of an earlier build of `target`: a killed build's release
+    folder and, from builds of earlier versions, private build files and staged exports.
+    Never the published warehouse, its exports, the release before it or the lock file."""
+    publish.prune(target)
     name = glob.escape(target.name)
     for pattern in (f".{name}.build*", f".{name}.exports.build*"):
         for path in target.parent.glob(pattern):
@@ -263,15 +251,8 @@ def _remove_leftovers(target: Path) -> None:
 def _spill_dir(target: Path, temp_dir: str) -> Path:
     """DuckDB's spill folder in SEGMENTS_TEMP_DIR for builds of `target`: one per warehouse,
     so clearing it never touches another build's files."""
-    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:12]
+    key = hashlib.sha256(str(target).encode()).hexdigest()[:12]
     return Path(temp_dir).expanduser().resolve() / f".segments-{key}.build.tmp"
-
-
-def _remove_database(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + ".wal")):
-        if candidate.exists():
-            candidate.unlink()
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB spill
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         help="warehouse; default: $SEGMENTS_DB, else warehouse/segments.duckdb in the project",
     )
     report_cmd.add_argument(
-        "--out", help="HTML file; default: report/segments_report.html beside the warehouse"
+        "--out", help="HTML file; default: report/<warehouse name>_report.html beside it"
     )
 
     generate_cmd = commands.add_parser("generate", help="write synthetic raw invoice lines")
@@ -317,9 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import report
 
         db = warehouse_path(project_dir(), args.db)
-        out = (
-            Path(args.out).resolve() if args.out else db.parent / "report" / "segments_report.html"
-        )
+        # one report per warehouse: report/<warehouse name>_report.html beside it
+        default_out = db.parent / "report" / f"{db.stem}_report.html"
+        out = Path(args.out).resolve() if args.out else default_out
         return report.main(db, out)
     if args.command == "generate":
         return synthetic.main(

@@ -607,7 +607,9 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         if path and path != ":memory:" and not str(path).startswith("md:"):
             folder = Path(path).expanduser().resolve().parent
             folder.mkdir(parents=True, exist_ok=True)
-            exports = os.environ.get("SEGMENTS_EXPORT_DIR") or str(folder / "exports")
+            from .publish import default_export_dir
+
+            exports = os.environ.get("SEGMENTS_EXPORT_DIR") or default_export_dir(Path(path))
             Path(exports).mkdir(parents=True, exist_ok=True)
 
     def load(self, source_config):

@@ -37,6 +37,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import report_format as fmt  # noqa: E402
+from .publish import export_dir as export_dir_of  # noqa: E402
 
 # Charts are drawn about 650-850 px wide and scale down to a phone's width, so their text
 # starts larger than matplotlib's default.
@@ -410,9 +411,9 @@ class Report:
 
     def cards(self) -> str:
         frame = self._segment_numbers("behavioural")
-        export_dir = self.db.parent / "exports"
+        export_dir = export_dir_of(self.db)
         export_name = (
-            "exports/customer_segments.csv"
+            f"{export_dir.name}/customer_segments.csv"
             if (export_dir / "customer_segments.csv").exists() or not export_dir.exists()
             else "the customer_segments export"
         )

@@ -115,6 +115,6 @@ def test_clv_marts_agree_with_each_other(synthetic_db):
         "using (customer_id) where s.clv_12m != c.clv_12m or s.clv_decile != c.clv_decile",
     )[0]
     assert mismatch == 0
-    (exported,) = glob.glob(str(db.parent / "exports" / "customer_segments.parquet"))
+    (exported,) = glob.glob(str(db.parent / "segments.exports" / "customer_segments.parquet"))
     (in_export,) = query(db, f"select count(clv_decile) from '{exported}'")[0]
     assert in_export == customers

@@ -24,9 +24,16 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import build_warehouse
-from retail_segments import cli, synthetic
+from retail_segments import cli, publish, synthetic
 
-PUBLISHED_NAMES = [".segments.duckdb.lock", "exports", "segments.duckdb"]
+# what a published warehouse keeps beside it: the lock, its state (releases, the pointer,
+# dbt's state) and the two links
+PUBLISHED_NAMES = [
+    ".segments.duckdb.lock",
+    ".segments.duckdb.state",
+    "segments.duckdb",
+    "segments.exports",
+]
 
 
 def _digest(path: Path) -> str:
@@ -54,8 +61,33 @@ def _export_counts(exports: Path) -> dict[str, int]:
     }
 
 
+def _exports(db: Path) -> Path:
+    return publish.default_export_dir(db)
+
+
+def _unpublished_releases(db: Path) -> list[Path]:
+    """Release folders that are neither the published build nor the one before it."""
+    state = publish.state_dir(db)
+    keep = {(state / link).resolve() for link in ("current", "previous")}
+    return sorted(p for p in (state / "releases").iterdir() if p.resolve() not in keep)
+
+
+def _pair_consistent(db: Path) -> bool:
+    """The warehouse and the exports beside it are one build's: the same customers."""
+    customers = {c for (c,) in _rows(db, "select customer_id from marts.customer_segments")}
+    exported = duckdb.connect().sql(
+        f"select customer_id from '{_exports(db) / 'customer_segments.parquet'}'"
+    )
+    return customers == {c for (c,) in exported.fetchall()}
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
 def _snapshot(db: Path) -> dict:
-    exports = db.parent / "exports"
+    exports = _exports(db)
     return {
         "inode": db.stat().st_ino,
         "digest": _digest(db),
@@ -150,11 +182,7 @@ def kill_build(
     while _group_members(build.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _group_members(build.pid) == []  # nothing of the killed build keeps running
-    left = sorted(
-        str(p.relative_to(db.parent))
-        for p in db.parent.rglob("*")
-        if p.relative_to(db.parent).parts[0] not in PUBLISHED_NAMES
-    )
+    left = [str(p.relative_to(db.parent)) for p in _unpublished_releases(db)]
     print(f"killed at {lines[-1].strip()!r} ({len(members)} processes); left: {left}")
     return {"lines": lines, "processes": len(members)}
 
@@ -198,7 +226,7 @@ def _assert_previous_build_still_published(db: Path, before: dict) -> None:
     assert db.stat().st_ino == before["inode"]  # never replaced
     assert _digest(db) == before["digest"]  # nor written to
     assert _mart_counts(db) == before["marts"]  # opens read-only, whole
-    exports = db.parent / "exports"
+    exports = _exports(db)
     assert {p.name: _digest(p) for p in sorted(exports.iterdir())} == before["exports"]
 
 
@@ -235,8 +263,8 @@ def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, tmp_pa
     )
     _assert_previous_build_still_published(db, before)
     _assert_lock_free(db)
-    private = [p for p in db.parent.iterdir() if p.name not in PUBLISHED_NAMES]
-    assert private  # its private build file (and write-ahead log) stays behind
+    private = _unpublished_releases(db)
+    assert private  # its release folder (build file and write-ahead log) stays behind
     # ... before the raw table was committed to the build file
     tables = _duckdb_tables(private, tmp_path / "killed_build")
     assert "raw.invoice_lines" not in (tables or [])
@@ -269,21 +297,24 @@ def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, tmp_pa
     _assert_previous_build_still_published(db, before)
     _assert_lock_free(db)
 
-    # publishing: killed as dbt reports success, while the build file is closed and renamed
+    # publishing: killed as dbt reports success, around the swap of the pointer (the
+    # moment between the publish steps is pinned down in test_two_shops.py)
     killed = kill_build(db, small_raw, re.compile(r"Completed successfully"), env=with_temp_dir)
     print("published file replaced:", db.stat().st_ino != before["inode"])
     if db.stat().st_ino == before["inode"]:
         _assert_previous_build_still_published(db, before)
-    else:  # the kill came after the atomic rename: the new build, whole (same input)
+    else:  # the kill came after the swap: the new build, whole (same input)
         assert _mart_counts(db) == before["marts"]
-    assert _export_counts(db.parent / "exports") == before["export_rows"]
+    assert _pair_consistent(db)
+    assert _export_counts(_exports(db)) == before["export_rows"]
     _assert_lock_free(db)
 
     # what DuckDB leaves in a spill folder when its process dies
     spill = cli._spill_dir(db, str(temp_dir))
     spill.mkdir(exist_ok=True)
     (spill / "duckdb_temp_4242_0_storage_DEFAULT-0.tmp").write_bytes(b"\0" * 4096)
-    leftovers = sorted(p.name for p in db.parent.iterdir() if p.name not in PUBLISHED_NAMES)
+    # a killed build's release folder, unless the kill came after the whole publish
+    print("left by the kills:", _unpublished_releases(db))
 
     # the next build just works, and clears all of it
     result = subprocess.run(
@@ -296,8 +327,8 @@ def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, tmp_pa
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert leftovers  # there was something to clear
     assert _folder(db) == PUBLISHED_NAMES
+    assert _unpublished_releases(db) == []
     assert sorted(p.name for p in temp_dir.iterdir()) == ["someone_else.tmp"]
     assert _mart_counts(db) == before["marts"]
-    assert _export_counts(db.parent / "exports") == before["export_rows"]
+    assert _export_counts(_exports(db)) == before["export_rows"]

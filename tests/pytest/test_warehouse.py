@@ -68,7 +68,8 @@ def test_rebuild_while_a_reader_holds_the_file(tmp_path):
         reader.wait(timeout=30)
     assert reader.returncode == 0
     assert query(db, as_of) == [("2011-12-20",)]  # new readers see the new build
-    assert not list(tmp_path.glob(".*build*"))  # no private build left behind
+    # no build left behind but the one the reader still holds
+    assert len(list((tmp_path / ".live.duckdb.state" / "releases").iterdir())) == 2
 
 
 def test_a_second_build_of_the_same_warehouse_is_refused_while_one_runs(tmp_path):
@@ -92,11 +93,17 @@ def _digest(path: Path) -> str:
 
 
 def test_failed_build_leaves_the_published_warehouse_untouched(synthetic_db, tmp_path):
-    db = tmp_path / "segments.duckdb"
-    shutil.copy(synthetic_db, db)
-    exports = tmp_path / "exports"
-    exports.mkdir()
+    # a copy of the published warehouse: its two links and its state (releases, pointer)
+    for name in ("segments.duckdb", "segments.exports", ".segments.duckdb.state"):
+        source = synthetic_db.parent / name
+        if source.is_symlink():
+            (tmp_path / name).symlink_to(os.readlink(source))
+        else:
+            shutil.copytree(source, tmp_path / name, symlinks=True)
+    db, exports = tmp_path / "segments.duckdb", tmp_path / "segments.exports"
+    (db.resolve().parent / "warehouse").write_text(f"{db}\n")  # the copy is this warehouse's
     (exports / "customer_segments.csv").write_text("previous export\n")
+    published = sorted((tmp_path / ".segments.duckdb.state" / "releases").iterdir())
     before = _digest(db)
     # fails mid-build: cleaning and RFM models are built, then the scoring model cannot be
     result = run_segments(
@@ -109,16 +116,19 @@ def test_failed_build_leaves_the_published_warehouse_untouched(synthetic_db, tmp
     assert _digest(db) == before
     assert (exports / "customer_segments.csv").read_text() == "previous export\n"
     assert query(db, "select count(*) from marts.customer_segments")[0][0] > 0
-    # nothing of the failed build is left; the empty lock file stays for the next build
+    # nothing of the failed build is left (its release folder is gone); the lock
+    # file and dbt's state of this warehouse stay for the next build
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".segments.duckdb.lock",
-        "exports",
+        ".segments.duckdb.state",
         "segments.duckdb",
+        "segments.exports",
     ]
+    assert sorted((tmp_path / ".segments.duckdb.state" / "releases").iterdir()) == published
 
 
 def test_activation_exports_match_the_mart(synthetic_db):
-    exports = synthetic_db.parent / "exports"
+    exports = synthetic_db.parent / "segments.exports"
     count = query(synthetic_db, "select count(*) from marts.customer_segments")[0][0]
     con = duckdb.connect()
     for name in ("customer_segments.parquet", "customer_segments.csv"):
