@@ -1,14 +1,51 @@
--- The new-customer prediction never trains on anything at or after the cut-off: a training
--- customer's whole label horizon closes before the cut-off; a test customer first bought on
--- or after it (so is never a training customer) and their horizon is fully observed.
--- And at the default cut-off, the roles the customers got (a CASE per customer) are as
+-- The new-customer prediction never trains on anything at or after the cut-off: every
+-- customer's role and label horizon, recounted here from fct_invoices alone (first purchase
+-- day, the data's first and last day, the horizon and burn-in vars), is the one the model
+-- gave: training customers' whole horizon closes before the cut-off, test customers first
+-- bought on or after it with their horizon fully observed, newcomers' horizon is not over,
+-- and the rest are excluded. And at the default cut-off, the roles the customers got are as
 -- many as the cut-off's day-by-day count promised (running sums over first-purchase days).
+{%- set horizon = var('prediction_horizon_days') | int %}
+{%- set burn_in = var('prediction_burn_in_days') | int %}
 with
 
-last_day as (
+bounds as (
 
-    select cast(max(invoiced_at) as date) as last_date
+    select
+        cast(min(invoiced_at) as date) as first_date,
+        cast(max(invoiced_at) as date) as last_date
     from {{ ref('fct_invoices') }}
+
+),
+
+-- each customer's first purchase day and label horizon, recounted from the invoices alone
+recounted as (
+
+    select
+        customer_id,
+        cast(min(invoiced_at) as date) as first_purchase_date,
+        cast(min(invoiced_at) as date) + {{ horizon }} as horizon_end_date
+    from {{ ref('fct_invoices') }}
+    group by customer_id
+
+),
+
+-- the role the documented rule gives at the cut-off in force
+expected as (
+
+    select
+        recounted.customer_id,
+        recounted.horizon_end_date,
+        case
+            when recounted.horizon_end_date > bounds.last_date then 'newcomer'
+            when recounted.first_purchase_date < bounds.first_date + {{ burn_in }} then 'excluded'
+            when recounted.horizon_end_date < cutoff.cutoff_date then 'train'
+            when recounted.first_purchase_date >= cutoff.cutoff_date then 'test'
+            else 'excluded'
+        end as prediction_role
+    from recounted
+    cross join bounds
+    cross join {{ ref('int_prediction_cutoff') }} as cutoff
 
 ),
 
@@ -22,32 +59,24 @@ role_counts as (
 )
 
 select
-    customers.customer_id,
+    coalesce(expected.customer_id, customers.customer_id) as customer_id,
     customers.prediction_role,
-    customers.first_purchase_at,
+    expected.prediction_role as expected_role,
     customers.horizon_end_date,
-    customers.cutoff_date
-from {{ ref('int_prediction_customers') }} as customers
-cross join last_day
+    expected.horizon_end_date as expected_horizon_end_date
+from expected
+full outer join {{ ref('int_prediction_customers') }} as customers
+    on expected.customer_id = customers.customer_id
 where
-    (
-        customers.prediction_role = 'train'
-        and customers.horizon_end_date >= customers.cutoff_date
-    )
-    or (
-        customers.prediction_role = 'test'
-        and (
-            customers.first_purchase_date < customers.cutoff_date
-            or customers.horizon_end_date > last_day.last_date
-        )
-    )
+    customers.prediction_role is distinct from expected.prediction_role
+    or customers.horizon_end_date is distinct from expected.horizon_end_date
 union all
 select
     'role counts differ from the cut-off''s' as customer_id,
     null as prediction_role,
-    null as first_purchase_at,
+    null as expected_role,
     null as horizon_end_date,
-    cutoff.cutoff_date
+    cutoff.cutoff_date as expected_horizon_end_date
 from {{ ref('int_prediction_cutoff') }} as cutoff
 cross join role_counts
 where

@@ -1,6 +1,6 @@
 -- Improving a customer's recency (fewer days since the last purchase) never lowers the R
--- score, over every whole number of days from 0 to well past the largest recency; and F
--- and M scores never fall as frequency or spend rise.
+-- score, over every whole number of days from 0 to well past the largest recency; F and
+-- M scores never fall as frequency or spend rise; and every score is between 1 and 5.
 with
 
 cut_points as (
@@ -61,3 +61,5 @@ where
     or steps.f_score < steps.f_score_below
     or steps.m_score < steps.m_score_below
     or steps.r_score not between 1 and 5
+    or steps.f_score not between 1 and 5
+    or steps.m_score not between 1 and 5

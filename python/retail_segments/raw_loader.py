@@ -557,13 +557,16 @@ def _csv_problem(error: BaseException) -> str:
 
 
 def _read_workbook(path: Path) -> dict:
-    """Every sheet of a workbook, cells as Python objects."""
+    """Every sheet of a workbook, cells as Python objects. Only an empty cell is missing:
+    text such as 'NA', 'null' or 'nan' is text, as in a CSV (pandas would read it as
+    missing by default)."""
     import pandas as pd
 
+    options = {"sheet_name": None, "dtype": object, "keep_default_na": False, "na_values": [""]}
     try:
-        return pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
+        return pd.read_excel(path, engine="calamine", **options)
     except ImportError:  # pragma: no cover - calamine is a declared dependency
-        return pd.read_excel(path, sheet_name=None, dtype=object)
+        return pd.read_excel(path, **options)
 
 
 def _is_missing(value) -> bool:

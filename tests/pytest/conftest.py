@@ -46,9 +46,14 @@ def run_segments(*args: str, cwd: Path, env: dict | None = None) -> subprocess.C
     )
 
 
+# what each build of build_warehouse printed, by warehouse (for tests of the printed notes)
+BUILD_OUTPUT: dict[Path, str] = {}
+
+
 def build_warehouse(db: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     result = run_segments("build", "--db", str(db), *args, cwd=cwd or db.parent)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    BUILD_OUTPUT[db] = result.stdout + result.stderr
     return result
 
 

@@ -3,12 +3,13 @@ and a cleaning step that loses or repeats rows fails the build."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
 import duckdb
 from conftest import PROJECT, needs_real_data, query, run_segments
-from retail_segments import synthetic
+from retail_segments import publish, synthetic
 
 MONEY = re.compile(r"revenue|monetary|spend|price|invoice_value|clv_12m|amount")
 
@@ -105,14 +106,28 @@ def _project_copy(tmp_path):
     return copy
 
 
+FATE_TEST = "test.retail_segments.assert_every_raw_row_has_one_fate"
+UNIQUE_SALES_LINE = "test.retail_segments.unique_fct_sales_lines_sales_line_id"
+
+# name -> (file, text, replacement, the tests that must fail: the fate test, and nothing
+# else unless said)
 MUTATIONS = {
-    # a filter step that silently loses a few product lines
+    # a filter step that silently loses a few product lines: only the fate test sees it
     "drops_rows": (
         "models/intermediate/cleaning/int_sales_lines__products.sql",
         "    upper(purchases.stock_code) not in (",
         "    purchases.source_row_number % 97 != 5\n    and upper(purchases.stock_code) not in (",
+        {FATE_TEST},
     ),
-    # a step that repeats a few lines
+    # a filter step that lets a few zero-priced lines through, which the fates remove:
+    # only the fate test sees it
+    "keeps_removed_rows": (
+        "models/intermediate/cleaning/int_sales_lines__priced.sql",
+        "where unit_price > 0",
+        "where unit_price > 0 or source_row_number % 3 = 0",
+        {FATE_TEST},
+    ),
+    # a step that repeats a few lines: the fate test, and the key's unique test too
     "duplicates_rows": (
         "models/intermediate/cleaning/int_sales_lines__priced.sql",
         "where unit_price > 0",
@@ -120,11 +135,24 @@ MUTATIONS = {
         "unit_price * (quantity - quantity_canceled)\n"
         "from {{ ref('int_sales_lines__products') }}\n"
         "where unit_price > 0 and source_row_number % 211 = 3",
+        {FATE_TEST, UNIQUE_SALES_LINE},
     ),
 }
 
 
+def _failed_tests(db) -> tuple[dict[str, str], dict[str, str]]:
+    """From the build's own run_results.json: the tests that failed (id -> message) and
+    every node that errored (id -> message)."""
+    target, _ = publish.dbt_paths(db)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = {r["unique_id"]: r["message"] for r in results if r["status"] == "fail"}
+    errors = {r["unique_id"]: r["message"] for r in results if r["status"] == "error"}
+    return failed, errors
+
+
 def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
+    """Each mutation makes the fate test itself fail (not error) and no test other than the
+    ones named; the unchanged copy of the project passes every test."""
     raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)
     # the same copy of the project, unchanged, builds: the failures below are the mutations'
     untouched = _project_copy(tmp_path / "untouched")
@@ -138,7 +166,8 @@ def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
         env={"SEGMENTS_PROJECT_DIR": str(untouched)},
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    for name, (path, old, new) in MUTATIONS.items():
+    assert _failed_tests(tmp_path / "untouched" / "segments.duckdb") == ({}, {})
+    for name, (path, old, new, must_fail) in MUTATIONS.items():
         project = _project_copy(tmp_path / name)
         model = project / path
         text = model.read_text()
@@ -155,5 +184,7 @@ def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
             env={"SEGMENTS_PROJECT_DIR": str(project)},
         )
         assert result.returncode != 0, f"{name}: the build passed"
-        assert "assert_every_raw_row_has_one_fate" in result.stdout, result.stdout[-3000:]
+        failed, errors = _failed_tests(db)
+        assert errors == {}, f"{name}: nodes errored rather than failed: {errors}"
+        assert set(failed) == must_fail, f"{name}: {failed}"
         assert not db.exists()

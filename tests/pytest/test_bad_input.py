@@ -80,6 +80,7 @@ CONTROL_JUNK = ["\x00", "\t7\t", "\x1b[31m"]  # not written to XLSX (illegal the
 WHOLE = re.compile(r"[+-]?[0-9]+(\.0*)?")
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 LIMIT = 1_000_000_000
+NUMBERS_AND_DATES = {"Quantity", "UnitPrice", "InvoiceDate"}
 
 
 def expected(column: str, value: str) -> str:
@@ -146,7 +147,9 @@ def _outcome(path: Path) -> tuple[str, str]:
 
 
 def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
-    """Yield (path, kind, expectation, must_mention) for every corrupted file."""
+    """Yield (path, kind, expectation, must_mention, corruption) for every corrupted file;
+    `corruption` tells apart the corruptions that are really different (None: not one to
+    count)."""
     text = _as_text(base)
     valid = {ext: write_raw(base, folder / f"valid{ext}") for ext in (".parquet", ".csv", ".xlsx")}
     valid[".text.parquet"] = write_raw(text, folder / "valid_text.parquet")
@@ -155,17 +158,21 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
     def name(kind: str, ext: str) -> Path:
         return folder / f"{next(number):03d}_{kind}{ext}"
 
-    # 1. one text cell replaced by junk, in every format (Parquet: a text column)
-    for _ in range(126):
-        ext = rng.choice([".csv", ".xlsx", ".parquet"])
-        column = rng.choice(COLUMNS)
-        value = rng.choice(JUNK + ([] if ext == ".xlsx" else CONTROL_JUNK))
-        row = rng.randrange(len(text))
-        frame = text.copy()
-        frame.loc[row, column] = value
-        want = expected(column, value)
-        mention = [f"column {column}", f"line {row + 1}"] if want == "error" else []
-        yield write_raw(frame, name("cell", ext)), f"cell{ext}", want, mention
+    # 1. one text cell replaced by junk: every value in every checked column, in every
+    #    format (Parquet: a text column), at a seeded line; a few in the free-text columns
+    checked = ["Quantity", "UnitPrice", "InvoiceDate", "InvoiceNo", "StockCode"]
+    for ext in (".csv", ".xlsx", ".parquet"):
+        values = JUNK + ([] if ext == ".xlsx" else CONTROL_JUNK)
+        pairs = [(column, value) for column in checked for value in values]
+        pairs += [(column, rng.choice(values)) for column in COLUMNS if column not in checked]
+        for column, value in pairs:
+            row = rng.randrange(len(text))
+            frame = text.copy()
+            frame.loc[row, column] = value
+            want = expected(column, value)
+            mention = [f"column {column}", f"line {row + 1}"] if want == "error" else []
+            path = write_raw(frame, name("cell", ext))
+            yield path, f"cell{ext}", want, mention, (ext, column, value, row)
 
     # 2. typed Parquet and XLSX cells: fractional, huge, non-finite, missing, old and late
     typed_junk = [
@@ -194,7 +201,8 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
                 frame["Quantity"] = frame.Quantity.astype(float)
             frame.loc[row, column] = value
             mention = [f"column {column}", f"line {row + 1}"] if want == "error" else []
-            yield write_raw(frame, name("typed", ext)), f"typed{ext}", want, mention
+            path = write_raw(frame, name("typed", ext))
+            yield path, f"typed{ext}", want, mention, (ext, column, value, row)
 
     # 3. damaged bytes: flips, truncation, random junk, zero bytes
     for ext in (".parquet", ".csv", ".xlsx", ".text.parquet"):
@@ -206,24 +214,25 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
                 damaged[rng.randrange(len(damaged))] = rng.randrange(256)
             path = name("flip", suffix)
             path.write_bytes(bytes(damaged))
-            yield path, f"flip{suffix}", "either", []
+            yield path, f"flip{suffix}", "either", [], None
         for _ in range(5):
             path = name("truncated", suffix)
             path.write_bytes(data[: rng.randrange(1, len(data) - 1)])
             # without its footer (Parquet) or central directory (zip) a file cannot be read
-            yield path, f"truncated{suffix}", "either" if suffix == ".csv" else "error", []
+            want = "either" if suffix == ".csv" else "error"
+            yield path, f"truncated{suffix}", want, [], (suffix, "truncated", path.stat().st_size)
     for ext in (".parquet", ".csv", ".xlsx"):
         for _ in range(3):
             path = name("junk", ext)
             path.write_bytes(bytes(rng.randrange(256) for _ in range(rng.randint(1, 5000))))
-            yield path, f"binary_junk{ext}", "error", []
+            yield path, f"binary_junk{ext}", "error", [], (ext, "junk", path.read_bytes())
         path = name("zero", ext)
         path.write_bytes(b"")
-        yield path, f"zero_bytes{ext}", "error", ["the file is empty"]
+        yield path, f"zero_bytes{ext}", "error", ["the file is empty"], (ext, "zero")
     for content in (b"InvoiceNo,StockCode\n1,2\n", b"PK\x03\x04 not really a zip"):
         path = name("not_zip", ".xlsx")
         path.write_bytes(content)
-        yield path, "not_zip.xlsx", "error", []
+        yield path, "not_zip.xlsx", "error", [], ("not_zip", content)
 
     # 4. CSV lines with missing or extra fields, broken quotes, lost or repeated headers
     lines = valid[".csv"].read_text().splitlines()
@@ -251,7 +260,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
             changed.insert(i, lines[0])
         path = name(kind, ".csv")
         path.write_text("\n".join(changed) + "\n")
-        yield path, f"{kind}.csv", "error", mention
+        yield path, f"{kind}.csv", "error", mention, (kind, "\n".join(changed))
     for kind, content in (
         ("crlf", "\r\n".join(lines) + "\r\n"),
         ("bom", "\ufeff" + "\n".join(lines) + "\n"),
@@ -259,7 +268,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
     ):
         path = name(kind, ".csv")
         path.write_text(content)
-        yield path, f"{kind}.csv", "either", []
+        yield path, f"{kind}.csv", "either", [], None
 
     # 5. a workbook whose second sheet has other columns
     for _ in range(2):
@@ -269,7 +278,7 @@ def _cases(base: pd.DataFrame, folder: Path, rng: random.Random):
             base.drop(columns=[rng.choice(COLUMNS)]).to_excel(
                 writer, sheet_name="2011", index=False
             )
-        yield path, "other_sheet.xlsx", "error", ["other columns"]
+        yield path, "other_sheet.xlsx", "error", ["other columns"], None
 
 
 def test_the_valid_base_checks_and_keeps_the_bad_debt_adjustment(base, tmp_path):
@@ -282,10 +291,16 @@ def test_the_valid_base_checks_and_keeps_the_bad_debt_adjustment(base, tmp_path)
         assert table.Description.isna().sum() >= 1
 
 
+def _loaded_value(path: Path, column: str, row: int):
+    """The value the loader made of one cell (a file that checked clean)."""
+    return read_raw_invoices(path).to_pandas()[column].iloc[row]
+
+
 def test_fuzzed_files_end_in_one_clear_line_or_a_clean_check(base, tmp_path):
     rng = random.Random(SEED)
     failures, tally = [], collections.Counter()
-    for path, kind, want, mention in _cases(base, tmp_path, rng):
+    refused, loaded = {}, []
+    for path, kind, want, mention, corruption in _cases(base, tmp_path, rng):
         try:
             got, message = _outcome(path)
         except Exception as unexpected:  # noqa: BLE001 - the point of the test
@@ -301,13 +316,39 @@ def test_fuzzed_files_end_in_one_clear_line_or_a_clean_check(base, tmp_path):
             failures.append(f"{path.name} ({kind}): expected {want}, got {got}: {message!r}")
         elif got == "error" and not all(m in message for m in mention):
             failures.append(f"{path.name} ({kind}): {message!r} does not mention {mention}")
+        if want == "error" and got == "error" and corruption is not None:
+            refused[repr(corruption)] = (path, message)
+        if want == "ok" and kind.startswith("cell") and corruption[1] in NUMBERS_AND_DATES:
+            loaded.append((path, corruption))
     print(sorted(tally.items()))
     files = sum(tally.values()) + len(failures)
-    assert files >= 200
     assert not failures, f"{len(failures)} of {files} files:\n" + "\n".join(failures)
-    # the mix is real: many files are refused, some still check clean
-    assert sum(n for (_, got), n in tally.items() if got == "error") > 100
+    # distinct corruptions that must be and were refused (not files: a corruption written
+    # twice counts once)
+    assert len(refused) >= 200, len(refused)
     assert sum(n for (_, got), n in tally.items() if got == "ok") > 20
+
+    # values meant to load load as the numbers and dates they spell
+    for path, (_, column, value, row) in loaded:
+        got = _loaded_value(path, column, row)
+        text = value.strip(" ")
+        if column == "InvoiceDate":
+            assert pd.Timestamp(got) == pd.Timestamp(text), (path.name, value, got)
+        else:
+            assert float(got) == float(text), (path.name, column, value, got)
+    spelled = {(c, v) for _, (_, c, v, _) in loaded}
+    assert {("Quantity", "+3"), ("Quantity", "007"), ("Quantity", "6.")} <= spelled
+
+    # a seeded sample of the refused files through the command: the checker's line, exit 2,
+    # nothing published
+    for key in random.Random(SEED).sample(sorted(refused), 6):
+        path, message = refused[key]
+        db = tmp_path / "published" / "shop.duckdb"
+        result = run_segments("build", "--db", str(db), "--raw", str(path), cwd=tmp_path)
+        assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+        assert result.stderr.strip() == f"error: {message}"
+        assert "Traceback" not in result.stdout + result.stderr
+        assert not db.parent.exists() or not list(db.parent.iterdir())
 
 
 def _bad_files(base: pd.DataFrame, folder: Path) -> list[tuple[str, Path, str]]:

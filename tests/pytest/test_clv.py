@@ -5,8 +5,11 @@ The literature checks (CDNOW) are in test_clv_literature.py."""
 from __future__ import annotations
 
 import glob
+from pathlib import Path
 
-from conftest import copy_warehouse, frame, query, rerun_models
+import pandas as pd
+import pytest
+from conftest import build_warehouse, copy_warehouse, frame, query, rerun_models, write_raw
 
 
 def test_planted_archetypes_rank_as_designed(synthetic_db):
@@ -118,3 +121,77 @@ def test_clv_marts_agree_with_each_other(synthetic_db):
     (exported,) = glob.glob(str(db.parent / "segments.exports" / "customer_segments.parquet"))
     (in_export,) = query(db, f"select count(clv_decile) from '{exported}'")[0]
     assert in_export == customers
+
+
+CDNOW_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "cdnow" / "CDNOW_sample.txt"
+# Fader, Hardie & Lee (2005), BG/NBD on the 39-week calibration period of this sample, and
+# Fader & Hardie (2013), Gamma-Gamma on its customers with a repeat purchase
+PUBLISHED_BGNBD = {"r": 0.243, "alpha_weeks": 4.414, "a": 0.793, "b": 2.426}
+PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+
+
+@pytest.fixture(scope="module")
+def cdnow_db(tmp_path_factory) -> Path:
+    """The CDNOW sample written as invoices (one line per purchase, its dollar value as the
+    price) and built with the papers' calibration end: 1997-09-30, the last day of week 39."""
+    folder = tmp_path_factory.mktemp("cdnow")
+    sample = pd.read_csv(
+        CDNOW_SAMPLE,
+        sep=r"\s+",
+        header=None,
+        names=["customer", "full_id", "date", "cds", "dollars"],
+        dtype={"date": str},
+    )
+    invoices = pd.DataFrame(
+        {
+            "InvoiceNo": [f"{i + 1}" for i in range(len(sample))],
+            "StockCode": "CD",
+            "Description": "CDs",
+            "Quantity": 1,
+            "InvoiceDate": pd.to_datetime(sample["date"]) + pd.Timedelta(hours=12),
+            "UnitPrice": sample["dollars"],
+            "CustomerID": sample["customer"].astype(str),
+            "Country": "United States",
+        }
+    )
+    raw = write_raw(invoices, folder / "cdnow_invoices.csv")
+    db = folder / "cdnow.duckdb"
+    build_warehouse(db, "--raw", str(raw), "--vars", "{clv_calibration_end: '1997-09-30'}")
+    return db
+
+
+def test_cdnow_holdout_is_every_purchase_day_after_the_calibration_end(cdnow_db):
+    """Issue #26: the calibration end is the last day of the calibration window. The holdout
+    is recounted here from fct_invoices alone: 1,882 purchase days after 1997-09-30 (the
+    raw sample gives the same, see tests/data/cdnow/README.md)."""
+    (recounted,) = query(
+        cdnow_db,
+        "select count(distinct (customer_id, cast(invoiced_at as date))) "
+        "from marts.fct_invoices where cast(invoiced_at as date) > date '1997-09-30'",
+    )[0]
+    assert recounted == 1_882
+    row = frame(cdnow_db, "select * from marts.clv_evaluation where group_type = 'all'").iloc[0]
+    assert row["actual_purchases"] == recounted
+    # all first bought in the first quarter of 1997; the 8 whose every purchase was worth
+    # $0 are removed by the cleaning rule non_positive_price
+    (customers,) = query(cdnow_db, "select count(distinct customer_id) from marts.fct_invoices")[0]
+    assert row["customers"] == customers == 2_357 - 8
+    # 1997-10-01 .. 1998-06-30 and the as-of day after the data: 39 weeks and a day
+    assert row["holdout_days"] == (pd.Timestamp("1998-07-01") - pd.Timestamp("1997-09-30")).days
+
+
+def test_cdnow_calibration_fit_through_the_warehouse_matches_the_paper(cdnow_db):
+    """The whole path (raw lines, cleaning, purchase days, the calibration window) gives the
+    published estimates within 1%: the window ends on 1997-09-30 included, as in the papers
+    (without the 8 customers whose only purchases were worth $0, which the cleaning removes;
+    the papers fit 2,357)."""
+    fit = frame(
+        cdnow_db, "select * from marts.clv_model_parameters where fit_window = 'calibration'"
+    ).iloc[0]
+    assert fit["n_customers"] == 2_357 - 8
+    assert fit["r"] == pytest.approx(PUBLISHED_BGNBD["r"], rel=0.01)
+    assert fit["alpha"] == pytest.approx(7 * PUBLISHED_BGNBD["alpha_weeks"], rel=0.01)
+    assert fit["a"] == pytest.approx(PUBLISHED_BGNBD["a"], rel=0.01)
+    assert fit["b"] == pytest.approx(PUBLISHED_BGNBD["b"], rel=0.01)
+    for name, value in PUBLISHED_GAMMA_GAMMA.items():
+        assert fit[name] == pytest.approx(value, rel=0.01)

@@ -89,3 +89,71 @@ def test_features_do_not_change_when_later_invoices_change(synthetic_db, tmp_pat
     pd.testing.assert_frame_equal(after[features], before[features])
     # the change did reach the labels: nobody returns any more
     assert before["will_return"].sum() > 0 and after["will_return"].sum() == 0
+
+
+def _categories(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The categories of the products fitted before the cut-off, and the selection."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        fitted = (
+            con.sql(
+                "select stock_code, category_id, category_label "
+                "from intermediate.int_product_categories where is_fit_product "
+                "order by stock_code"
+            )
+            .df()
+            .reset_index(drop=True)
+        )
+        selection = con.sql("select * from marts.product_category_selection order by all").df()
+    return fitted, selection
+
+
+def test_product_categories_ignore_every_line_after_the_cutoff(synthetic_db, tmp_path):
+    """Issue #26: every sales line on or after the prediction cut-off is rewritten in the
+    SQL inputs of the categories (fct_sales_lines): descriptions scrambled, prices and
+    revenue multiplied, products swapped between lines, a third of the lines deleted. The
+    categories and their selection, re-run by dbt, do not move."""
+    copy = copy_warehouse(synthetic_db, tmp_path / "after_cutoff_changed")
+    after = (
+        "cast(invoiced_at as date) >= (select cutoff_date from intermediate.int_prediction_cutoff)"
+    )
+    with duckdb.connect(str(copy)) as con:
+        count = f"select count(*) from marts.fct_sales_lines where {after}"
+        (changed,) = con.sql(count).fetchall()[0]
+        con.execute(f"delete from marts.fct_sales_lines where {after} and sales_line_id % 3 = 0")
+        con.execute(
+            "update marts.fct_sales_lines set description = 'ZZZ ' || reverse(description), "
+            f"unit_price = unit_price * 97, line_revenue = line_revenue * 97 where {after}"
+        )
+        con.execute(
+            f"""
+            update marts.fct_sales_lines as sales set stock_code = swapped.stock_code
+            from (
+                select sales_line_id,
+                       lead(stock_code, 7, 'NEW') over (order by sales_line_id) as stock_code
+                from marts.fct_sales_lines where {after}
+            ) as swapped
+            where sales.sales_line_id = swapped.sales_line_id
+            """
+        )
+    assert changed > 1000
+    rerun_models(
+        copy,
+        [
+            "int_product_catalogue",
+            "int_product_basket_items",
+            "int_product_category_candidates",
+            "int_product_categories",
+            "product_category_selection",
+        ],
+    )
+    fitted, selection = _categories(synthetic_db)
+    fitted_after, selection_after = _categories(copy)
+    assert len(fitted) > 100
+    pd.testing.assert_frame_equal(fitted_after, fitted)
+    pd.testing.assert_frame_equal(selection_after, selection)
+    # the change did reach the re-run models: the catalogue's all-time descriptions moved
+    with duckdb.connect(str(copy), read_only=True) as con:
+        (scrambled,) = con.sql(
+            "select count(*) from intermediate.int_product_catalogue where description like 'ZZZ %'"
+        ).fetchall()[0]
+    assert scrambled > 0

@@ -1,8 +1,11 @@
 -- Each customer's purchase history in buy-till-you-die terms, for two fit windows:
 --   full         every purchase up to the RFM as-of date (what customer_lifetime_value uses)
---   calibration  purchases before the calibration end (var clv_calibration_end; default the
---                middle of the data's span), with the purchases in the holdout after it, to
---                check the forecasts on time
+--   calibration  purchases up to and including the calibration end (var clv_calibration_end;
+--                default the middle of the data's span), with the purchases in the holdout
+--                after it (from the next day to the as-of date), to check the forecasts
+-- Both windows end on a day that is included: purchases on the as-of date or on the
+-- calibration end count, and ages are measured to that day (as lifetimes' and the BTYD
+-- papers' calibration/holdout split: CDNOW's 39 weeks end on 1997-09-30, included).
 -- A purchase is a day with at least one invoice (as in BTYD practice, several invoices on
 -- one day are one purchase). x = purchase days - 1 (repeat purchases), t_x = days from the
 -- first to the last purchase day, t = days from the first purchase day to the window's end,
@@ -60,7 +63,7 @@ windows as (
     select
         'calibration' as fit_window,
         first_date,
-        calibration_end_date - 1 as last_purchase_date,
+        calibration_end_date as last_purchase_date,
         calibration_end_date as window_end_date,
         as_of_date
     from bounds
@@ -111,7 +114,7 @@ holdout as (
         count(*) as holdout_purchases
     from purchase_days
     cross join bounds
-    where purchase_days.purchase_date >= bounds.calibration_end_date
+    where purchase_days.purchase_date > bounds.calibration_end_date
     group by purchase_days.customer_id
 
 )

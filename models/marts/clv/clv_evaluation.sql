@@ -1,7 +1,7 @@
 -- The lifetime-value forecasts checked on time: the models fitted on the calibration
 -- window forecast each customer's purchases in the holdout after it. Per group (all
 -- customers, each number of calibration repeat purchases - the classic BTYD check - and
--- each RFM segment at the last month end before the calibration end): actual against
+-- each RFM segment at the last month end up to the calibration end): actual against
 -- predicted purchases, and the same for the naive rule (each customer's repeat-purchase
 -- rate so far times the holdout length); mean absolute error per customer and Spearman
 -- rank correlation (on average ranks) for both.
@@ -17,14 +17,15 @@ calibration_end as (
 
 segments_at_calibration_end as (
 
-    -- the RFM segment at the last month end before the calibration end: grouping by the
-    -- segment at the end of the data would sort customers by the holdout's own outcome
+    -- the RFM segment at the last month end on or before the calibration end (the window
+    -- includes that day): grouping by the segment at the end of the data would sort
+    -- customers by the holdout's own outcome
     select
         history.customer_id,
         history.rfm_segment
     from {{ ref('customer_rfm_history') }} as history
     cross join calibration_end
-    where history.as_of_date < calibration_end.calibration_end_date
+    where history.as_of_date <= calibration_end.calibration_end_date
     qualify row_number() over (
         partition by history.customer_id order by history.as_of_date desc
     ) = 1
