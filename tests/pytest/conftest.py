@@ -72,9 +72,10 @@ def run_dbt(
     variables: dict | None = None,
     cwd: Path | None = None,
     timeout: int = 900,
+    project: Path = PROJECT,
 ) -> subprocess.CompletedProcess:
-    """Plain `dbt ARGS` on this project, as a user of dbt would, with `env` over a clean
-    environment (no raw file, warehouse or build file of the caller's)."""
+    """Plain `dbt ARGS` on this project (or a copy of it), as a user of dbt would, with
+    `env` over a clean environment (no raw file, warehouse or build file of the caller's)."""
     full_env = {
         k: v
         for k, v in os.environ.items()
@@ -82,7 +83,7 @@ def run_dbt(
     }
     full_env.update(env)
     dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT)]
+    command = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     if variables:
         command += ["--vars", json.dumps(variables)]
     return subprocess.run(
