@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import publish
 from .cli import project_dir
 
 # loads the raw file (the source plugin runs when this model first reads the source)
@@ -154,7 +155,9 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
                 raise SystemExit(f"the build failed (exit {build.returncode})")
         wall = walls[-1]
         peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    run_results = json.loads((project / "target" / "run_results.json").read_text())
+        # the last build's results, from this warehouse's own dbt state
+        target, _ = publish.dbt_paths(db)
+        run_results = json.loads((target / "run_results.json").read_text())
     models = sorted(
         (
             {
