@@ -156,16 +156,17 @@ MUTATIONS = {
     # a filter step that silently loses a few product lines: only the fate test sees it
     "drops_rows": (
         "models/intermediate/cleaning/int_sales_lines__products.sql",
-        "    upper(purchases.stock_code) not in (",
-        "    purchases.source_row_number % 97 != 5\n    and upper(purchases.stock_code) not in (",
+        "where {{ cleaning_rule_filter(",
+        "where lines.source_row_number % 97 != 5 and {{ cleaning_rule_filter(",
         {FATE_TEST},
     ),
     # a filter step that lets a few zero-priced lines through, which the fates remove:
     # only the fate test sees it
     "keeps_removed_rows": (
         "models/intermediate/cleaning/int_sales_lines__priced.sql",
-        "where unit_price > 0",
-        "where unit_price > 0 or source_row_number % 3 = 0",
+        "where {{ cleaning_rule_filter('int_sales_lines__priced') }}",
+        "where {{ cleaning_rule_filter('int_sales_lines__priced') }}"
+        " or lines.source_row_number % 3 = 0",
         {FATE_TEST},
     ),
     # the fact table repeating a few lines: the fate test, and the key's unique test too
@@ -235,3 +236,66 @@ def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
         assert errors == {}, f"{name}: nodes errored rather than failed: {errors}"
         assert set(failed) == must_fail, f"{name}: {failed}"
         assert not db.exists()
+
+
+NEW_RULE = """
+- name: bulk_line
+  reason: a line of more than 12 units is a trade order, not a shop sale
+  removes: lines.quantity > 12
+  applied_in: int_sales_lines__priced
+"""
+
+
+def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_audit(tmp_path):
+    """Issue #20: a cleaning rule is declared once. Added in a copy of the project by
+    touching only macros/cleaning_rules.sql, it is applied by the chain, classified in the
+    fates and counted in the audit as step 7, and the fate test still passes: the lines it
+    removes are exactly the lines of more than 12 units that the unchanged project kept."""
+    raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)
+    builds = {}
+    for name in ("unchanged", "with_rule"):
+        project = _project_copy(tmp_path / name)
+        if name == "with_rule":
+            rules = project / "macros" / "cleaning_rules.sql"
+            text = rules.read_text()
+            end = "    {%- endset -%}\n    {{ return(fromyaml(declared)) }}"
+            assert end in text
+            rules.write_text(text.replace(end, NEW_RULE + end))
+        db = tmp_path / name / "segments.duckdb"
+        result = run_segments(
+            "build",
+            "--raw",
+            str(raw),
+            "--db",
+            str(db),
+            cwd=tmp_path,
+            env={"SEGMENTS_PROJECT_DIR": str(project)},
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        builds[name] = db
+    (bulk_kept,) = query(
+        builds["unchanged"], "select count(*) from marts.fct_sales_lines where quantity > 12"
+    )[0]
+    assert bulk_kept > 0
+    audit = query(
+        builds["with_rule"],
+        "select step, rule_name, rows_removed, reason from marts.data_quality_audit order by step",
+    )
+    assert audit[-1] == (
+        7,
+        "bulk_line",
+        bulk_kept,
+        "a line of more than 12 units is a trade order, not a shop sale",
+    )
+    before = query(
+        builds["unchanged"],
+        "select step, rule_name, rows_removed from marts.data_quality_audit order by step",
+    )
+    assert [row[:3] for row in audit[:-1]] == before
+    (fates,) = query(
+        builds["with_rule"],
+        "select count(*) from intermediate.int_invoice_lines__fates where fate = 'bulk_line'",
+    )[0]
+    (left,) = query(builds["with_rule"], "select count(*) from marts.fct_sales_lines")[0]
+    (kept,) = query(builds["unchanged"], "select count(*) from marts.fct_sales_lines")[0]
+    assert fates == bulk_kept and left == kept - bulk_kept

@@ -1,5 +1,6 @@
--- Rule 4a: every deduplicated line with the outcome of cancellation matching, in the mode
--- chosen by the var `cancellation_matching` (allocate | reference).
+-- Before the cleaning rule cancellation_line: every deduplicated line with the outcome of
+-- cancellation matching, in the mode chosen by the var `cancellation_matching`
+-- (allocate | reference).
 {%- set mode = var('cancellation_matching') %}
 {%- if mode not in ['allocate', 'reference'] %}
     {{ exceptions.raise_compiler_error(

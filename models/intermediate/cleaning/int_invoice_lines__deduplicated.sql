@@ -1,5 +1,6 @@
--- Cleaning rule 3: exact duplicate lines (every raw column equal) are export artefacts;
--- keep the first occurrence, so a line keeps its first position in the file.
+-- The cleaning rule implemented here (macros/cleaning_rules.sql): exact_duplicate. Exact
+-- duplicate lines (every raw column equal) are export artefacts; keep the first
+-- occurrence, so a line keeps its first position in the file.
 -- A hash aggregate over the columns: no sort of the whole file. (is_cancellation follows
 -- from invoice_no and quantity, so grouping by it too changes no group.)
 select

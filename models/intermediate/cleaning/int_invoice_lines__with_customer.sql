@@ -1,4 +1,5 @@
--- Cleaning rule 1: a line without a customer cannot be attributed to anyone.
-select *
-from {{ ref('stg_online_retail__invoice_lines') }}
-where customer_id is not null
+-- The cleaning rules applied here (macros/cleaning_rules.sql): missing_customer.
+select lines.*
+from {{ ref('stg_online_retail__invoice_lines') }} as lines
+{{- cleaning_rule_lookups('int_invoice_lines__with_customer') }}
+where {{ cleaning_rule_filter('int_invoice_lines__with_customer') }}

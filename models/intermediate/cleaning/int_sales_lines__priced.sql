@@ -1,8 +1,9 @@
--- Cleaning rule 6: a line with a zero (or negative) unit price is no sale; the rest get
--- their revenue net of what was cancelled.
+-- The cleaning rules applied here (macros/cleaning_rules.sql): non_positive_price, and any
+-- rule declared after it. The lines left get their revenue net of what was cancelled.
 select
-    *,
-    quantity - quantity_canceled as net_quantity,
-    unit_price * (quantity - quantity_canceled) as line_revenue
-from {{ ref('int_sales_lines__products') }}
-where unit_price > 0
+    lines.*,
+    lines.quantity - lines.quantity_canceled as net_quantity,
+    lines.unit_price * (lines.quantity - lines.quantity_canceled) as line_revenue
+from {{ ref('int_sales_lines__products') }} as lines
+{{- cleaning_rule_lookups('int_sales_lines__priced') }}
+where {{ cleaning_rule_filter('int_sales_lines__priced') }}

@@ -32,7 +32,7 @@ chosen_spellings as (
         stock_code,
         first(description order by lines desc, description asc) as description,
         first(description order by fit_lines desc, description asc)
-            filter (where fit_lines > 0) as fit_description
+        filter (where fit_lines > 0) as fit_description
     from spellings
     group by stock_code
 

@@ -1,4 +1,5 @@
--- What each cleaning rule removed, in order: the fates of int_invoice_lines__fates counted
+-- What each cleaning rule (macros/cleaning_rules.sql) removed, in order: the fates of
+-- int_invoice_lines__fates counted
 -- (every raw line is kept or removed by exactly one rule, tested by
 -- assert_every_raw_row_has_one_fate), with what cancellation matching did.
 with
@@ -41,46 +42,17 @@ cancellations as (
 
 rules as (
 
+    -- the declared rules (macros/cleaning_rules.sql), their step being their position
     select
         rule_list.step,
         rule_list.rule_name,
         rule_list.reason
     from (
         values
-        (
-            1, 'missing_customer',
-            'line has no customer id, so it cannot be attributed to a customer'
-        ),
-        (
-            2, 'missing_value',
-            'line has no invoice number, date, stock code, quantity or unit price'
-        ),
-        (
-            3, 'exact_duplicate',
-            'line repeats an earlier line exactly (every column equal); the first is kept'
-        ),
-        (
-            4, 'cancellation_line',
-            'line cancels goods (C invoice or negative quantity); after matching it to the '
-            || 'purchases it cancels ({{ var("cancellation_matching") }} mode) its effect is '
-            || 'kept in their quantity_canceled'
-            {%- if var("cancellation_matching") == "reference" %}
-                || '. Reference mode: a purchase matched by several cancellations keeps only '
-                || 'the last one, so quantity_canceled_on_purchases can be less than the '
-                || 'matched quantity, and a later cancellation can exceed a smaller purchase '
-                || '(negative_net_quantity_lines)'
-            {%- endif %}
-        ),
-        (
-            5, 'non_product_code',
-            'stock code is not a product (seed non_product_stock_codes, with a reason per '
-            || 'code; the codes and counts are in data_quality_removed_codes)'
-        ),
-        (
-            6, 'non_positive_price',
-            'unit price is zero or negative (free lines, bad-debt adjustments), so the line '
-            || 'is no sale'
-        )
+        {%- for rule in cleaning_rules() %}
+            ({{ loop.index }}, '{{ rule.name }}', '{{ rule.reason | replace("'", "''") }}')
+            {{- "," if not loop.last }}
+        {%- endfor %}
     ) as rule_list (step, rule_name, reason)
 
 ),
