@@ -147,7 +147,8 @@ def default_synthetic_path(warehouse_path: str | None, customers: int, seed: int
     if base:
         folder = Path(base)
     elif warehouse_path and warehouse_path != ":memory:":
-        folder = Path(warehouse_path).resolve().parent / "synthetic"
+        # beside the warehouse's name, not inside the release its link points to
+        folder = Path(warehouse_path).absolute().parent.resolve() / "synthetic"
     else:
         folder = Path.cwd() / "synthetic"
     name = f"online_retail_synthetic_v{synthetic.GENERATOR_VERSION}_c{customers}_s{seed}.parquet"
