@@ -67,7 +67,26 @@
   removes: lines.unit_price <= 0
   applied_in: int_sales_lines__priced
     {%- endset -%}
-    {{ return(fromyaml(declared)) }}
+    {%- set rules = fromyaml(declared) -%}
+    {#- the fates take the first rule in this order, the chain removes lines model by model:
+        the two agree only if the rules are declared in the chain's order -#}
+    {%- set chain = [
+        'int_invoice_lines__with_customer', 'int_invoice_lines__complete',
+        'int_invoice_lines__deduplicated', 'int_sales_lines__purchases',
+        'int_sales_lines__products', 'int_sales_lines__priced'] -%}
+    {%- set reached = namespace(position=0) -%}
+    {%- for rule in rules -%}
+        {%- if rule.applied_in not in chain -%}
+            {{ exceptions.raise_compiler_error("cleaning rule " ~ rule.name ~ ": applied_in "
+                ~ rule.applied_in ~ " is not a model of the cleaning chain " ~ chain) }}
+        {%- elif chain.index(rule.applied_in) < reached.position -%}
+            {{ exceptions.raise_compiler_error("cleaning rule " ~ rule.name
+                ~ " is declared after a rule applied later in the chain: declare the rules "
+                ~ "in the order of the models that apply them (macros/cleaning_rules.sql)") }}
+        {%- endif -%}
+        {%- set reached.position = chain.index(rule.applied_in) -%}
+    {%- endfor -%}
+    {{ return(rules) }}
 {%- endmacro %}
 
 {#- The rules applied in `model_name` (all rules when none is named). -#}

@@ -67,9 +67,23 @@ select
 from expected
 full outer join {{ ref('int_prediction_customers') }} as customers
     on expected.customer_id = customers.customer_id
+cross join bounds
 where
     customers.prediction_role is distinct from expected.prediction_role
     or customers.horizon_end_date is distinct from expected.horizon_end_date
+    -- and the promise itself, on the model's own columns: no training horizon reaches the
+    -- cut-off, no test customer bought before it or has a horizon beyond the data
+    or (
+        customers.prediction_role = 'train'
+        and customers.horizon_end_date >= customers.cutoff_date
+    )
+    or (
+        customers.prediction_role = 'test'
+        and (
+            customers.first_purchase_date < customers.cutoff_date
+            or customers.horizon_end_date > bounds.last_date
+        )
+    )
 union all
 select
     'role counts differ from the cut-off''s' as customer_id,

@@ -185,10 +185,27 @@ def _build_and_publish(
         )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
     _remove_database_leftovers(build_file)
-    publish.publish(target, release, export_dir)
+    try:
+        publish.publish(target, release, export_dir)
+    except publish.PublishError as problem:
+        shutil.rmtree(release, ignore_errors=True)
+        return _error(f"{problem}; the published warehouse is unchanged")
+    _note_old_exports(target, export_dir)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
+
+
+def _note_old_exports(target: Path, export_dir: Path) -> None:
+    """Versions before the per-warehouse export folders wrote `exports/` beside the
+    warehouse: say so once per build while such a folder is there, since a scheduled upload
+    that still reads it would send a stale list."""
+    old = target.parent / "exports"
+    if old != export_dir and (old / "customer_segments.csv").exists():
+        print(
+            f"note: {old} holds exports written by an earlier version and is no longer "
+            f"updated; this warehouse's exports are in {export_dir}"
+        )
 
 
 def _remove_database_leftovers(build_file: Path) -> None:

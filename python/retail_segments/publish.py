@@ -23,6 +23,7 @@ nearest enclosing folder without one, under a name hashed from the warehouse pat
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
@@ -98,39 +99,82 @@ def _swap_link(link: Path, to: Path) -> None:
 
 
 def owner_of(folder: Path) -> str | None:
-    """The warehouse whose exports a link points at (None when it points at none)."""
+    """The warehouse whose exports a link points at, as recorded in the release (None when
+    it points at none)."""
     try:
         return (folder.resolve() / ".." / OWNER_FILE).read_text().strip() or None
     except OSError:
         return None
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _ours(link: Path, warehouse: Path) -> bool:
+    """Whether `link` points into this warehouse's own state (wherever the folder has moved
+    since: ownership is where the link leads, not a recorded path)."""
+    return link.is_symlink() and _inside(link, state_dir(warehouse))
+
+
 def check_links(warehouse: Path, exports: Path) -> None:
-    """Refuse, before building, to publish over something that is not this warehouse's:
-    an export folder another warehouse publishes to, a folder of files this command did
-    not write, or a warehouse path that is a folder."""
+    """Refuse to publish over something that is not this warehouse's: an export folder
+    another warehouse publishes to, a folder of files this command did not write, a
+    warehouse path that is a folder or a link this command did not make. Runs before the
+    build and again just before publishing."""
     if warehouse.is_dir():
         raise PublishError(f"the warehouse path is a folder: {warehouse}")
+    if warehouse.is_symlink() and not _ours(warehouse, warehouse):
+        raise PublishError(
+            f"{warehouse} is a link to a file this command did not publish "
+            f"({os.readlink(warehouse)}); give the file itself, or remove the link"
+        )
     if exports == warehouse:
         raise PublishError(f"the export folder cannot be the warehouse itself: {warehouse}")
-    ours = state_dir(warehouse) / "current" / EXPORTS
     if exports.is_symlink():
+        if _ours(exports, warehouse):
+            return
         owner = owner_of(exports)
-        if owner is not None and owner != str(warehouse):
+        if owner is not None:
             raise PublishError(
                 f"{exports} holds the exports of the warehouse {owner}; "
                 "set SEGMENTS_EXPORT_DIR to another folder for this one"
             )
-        if owner is None and exports.exists() and exports.resolve() != ours.resolve():
+        if exports.exists():
             raise PublishError(f"{exports} is a link to a folder this command did not write")
     elif exports.is_dir():
         if any(exports.iterdir()):
             raise PublishError(
-                f"{exports} is a folder of files that `segments build` did not publish "
-                "(a plain `dbt build` writes there); move it or set SEGMENTS_EXPORT_DIR"
+                f"{exports} is a folder of files that this warehouse's builds did not "
+                "publish (an earlier version, or a plain `dbt build`, writes there); move it "
+                "or set SEGMENTS_EXPORT_DIR"
             )
     elif exports.exists():
         raise PublishError(f"the export folder is a file: {exports}")
+
+
+def _link_exports(warehouse: Path, exports: Path, current: Path) -> None:
+    """The export link, made before the pointer moves (through the pointer, it shows the
+    published release's exports). Created with one system call that fails if anything
+    appeared at that path since the check, so two builds can never both take it."""
+    if _ours(exports, warehouse) or (
+        exports.is_symlink() and os.readlink(exports) == _relative_link(exports, current / EXPORTS)
+    ):
+        return
+    check_links(warehouse, exports)  # again: the build took a while
+    try:
+        if exports.is_dir() and not exports.is_symlink():
+            exports.rmdir()  # empty (check_links refused a folder with files)
+        exports.parent.mkdir(parents=True, exist_ok=True)
+        if exports.is_symlink():  # dangling, nobody's
+            exports.unlink()
+        exports.symlink_to(_relative_link(exports, current / EXPORTS))
+    except OSError as problem:
+        raise PublishError(f"cannot make the export folder {exports}: {problem}") from None
 
 
 def pause(step: str) -> None:
@@ -147,21 +191,19 @@ def pause(step: str) -> None:
 
 
 def publish(warehouse: Path, release: Path, exports: Path) -> None:
-    """Make `release` the published build of `warehouse`: one atomic swap of the `current`
-    pointer; the visible links are created once (an old-layout file is replaced by its
-    link); the release before stays for readers that still hold it, older ones go."""
+    """Make `release` the published build of `warehouse`. Everything that can fail comes
+    first (the checks, the export link, made once); then one atomic swap of the `current`
+    pointer publishes the warehouse and its exports together; the warehouse link is made
+    once (an older version's plain file is replaced by it). The release before stays for
+    readers that still hold it, older ones go. Raises PublishError, with nothing changed
+    that a reader sees, when a check fails."""
     state = state_dir(warehouse)
     current, previous = state / "current", state / "previous"
     before = current.resolve() if current.is_symlink() else None
+    _link_exports(warehouse, exports, current)
     pause("before_switch")
     _swap_link(current, release)
     pause("after_switch")
-    # the exports link first: a reader who finds the warehouse also finds its exports
-    if not (exports.is_symlink() and owner_of(exports) == str(warehouse)):
-        if exports.is_dir() and not exports.is_symlink():
-            exports.rmdir()  # empty (check_links refused a folder with files)
-        exports.parent.mkdir(parents=True, exist_ok=True)
-        _swap_link(exports, current / EXPORTS)
     published = current / BUILD_FILE_NAME
     if not (warehouse.is_symlink() and warehouse.resolve() == published.resolve()):
         warehouse.with_name(warehouse.name + ".wal").unlink(missing_ok=True)
@@ -180,6 +222,14 @@ def prune(warehouse: Path) -> None:
         for link in (state / "current", state / "previous")
         if link.is_symlink() and link.exists()
     }
+    # staged links of a publish killed between writing and renaming them
+    for folder, name in (
+        (state, "current"),
+        (state, "previous"),
+        (warehouse.parent, warehouse.name),
+    ):
+        for staged in folder.glob(f".{glob.escape(name)}.*.new"):
+            staged.unlink(missing_ok=True)
     releases = state / "releases"
     if not releases.is_dir():
         return

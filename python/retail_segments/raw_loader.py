@@ -621,8 +621,8 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         if raw_path is None:
             customers = int(source_config.get("synthetic_customers") or DEFAULT_SYNTHETIC_CUSTOMERS)
             seed = int(source_config.get("synthetic_seed") or DEFAULT_SYNTHETIC_SEED)
-            # beside the published warehouse, not the private build file (`segments build`
-            # builds in a private folder it removes afterwards)
+            # beside the published warehouse, not the build file (`segments build` builds
+            # in a release folder of the warehouse's state)
             warehouse = os.environ.get("SEGMENTS_DB") or getattr(self.creds, "path", None)
             raw_path = ensure_synthetic(
                 default_synthetic_path(warehouse, customers, seed), customers, seed

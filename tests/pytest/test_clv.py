@@ -176,8 +176,9 @@ def test_cdnow_holdout_is_every_purchase_day_after_the_calibration_end(cdnow_db)
     # $0 are removed by the cleaning rule non_positive_price
     (customers,) = query(cdnow_db, "select count(distinct customer_id) from marts.fct_invoices")[0]
     assert row["customers"] == customers == 2_357 - 8
-    # 1997-10-01 .. 1998-06-30 and the as-of day after the data: 39 weeks and a day
-    assert row["holdout_days"] == (pd.Timestamp("1998-07-01") - pd.Timestamp("1997-09-30")).days
+    # 1997-10-01 .. 1998-06-30, the last day of the data: the papers' 39-week holdout
+    assert row["holdout_days"] == (pd.Timestamp("1998-06-30") - pd.Timestamp("1997-09-30")).days
+    assert row["holdout_days"] == 39 * 7
 
 
 def test_cdnow_calibration_fit_through_the_warehouse_matches_the_paper(cdnow_db):

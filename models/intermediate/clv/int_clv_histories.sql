@@ -36,6 +36,9 @@ bounds as (
     select
         as_of.as_of_date,
         min(purchase_days.purchase_date) as first_date,
+        -- the last day the data covers: the holdout ends there (the default as-of date is
+        -- the day after it, which holds no purchase yet)
+        least(as_of.as_of_date, max(purchase_days.purchase_date)) as last_data_date,
         {% if var('clv_calibration_end') -%}
             cast('{{ var("clv_calibration_end") }}' as date)
         {%- else -%}
@@ -135,9 +138,11 @@ select
         when histories.fit_window = 'calibration'
             then coalesce(holdout.holdout_purchases, 0)
     end as holdout_purchases,
+    -- the holdout: the day after the calibration end to the last day the data covers
     case
         when histories.fit_window = 'calibration'
-            then histories.as_of_date - histories.window_end_date
+            then bounds.last_data_date - histories.window_end_date
     end as holdout_days
 from histories
+cross join bounds
 left join holdout on histories.customer_id = holdout.customer_id
