@@ -258,7 +258,7 @@ def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_aud
         if name == "with_rule":
             rules = project / "macros" / "cleaning_rules.sql"
             text = rules.read_text()
-            end = "    {%- endset -%}\n    {{ return(fromyaml(declared)) }}"
+            end = "    {%- endset -%}\n    {%- set rules = fromyaml(declared) -%}"
             assert end in text
             rules.write_text(text.replace(end, NEW_RULE + end))
         db = tmp_path / name / "segments.duckdb"
