@@ -57,6 +57,30 @@ def build_warehouse(db: Path, *args: str, cwd: Path | None = None) -> subprocess
     return result
 
 
+def project_copy(folder: Path) -> Path:
+    """A copy of the dbt project (models, macros, seeds, dbt tests, settings) in
+    `folder/project`, to change and build apart from the real one."""
+    copy = folder / "project"
+    for name in ("models", "macros", "seeds", "tests"):
+        shutil.copytree(PROJECT / name, copy / name, ignore=shutil.ignore_patterns("pytest"))
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT / name, copy / name)
+    return copy
+
+
+def build_project_copy(project: Path, raw: Path, db: Path) -> subprocess.CompletedProcess:
+    """`segments build` of `raw` into `db` with the project copy `project`."""
+    return run_segments(
+        "build",
+        "--raw",
+        str(raw),
+        "--db",
+        str(db),
+        cwd=db.parent,
+        env={"SEGMENTS_PROJECT_DIR": str(project)},
+    )
+
+
 def copy_warehouse(db: Path, folder: Path) -> Path:
     """A copy of a built warehouse to change and re-run models on; it keeps the file name,
     so dbt's SQL names the same database."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import duckdb
 import pandas as pd
-from conftest import PROJECT, REAL_DATA, needs_real_data, query, run_segments
+from conftest import REAL_DATA, build_project_copy, needs_real_data, project_copy, query
 from retail_segments import publish, synthetic
 
 MONEY = re.compile(r"revenue|monetary|spend|price|invoice_value|clv_12m|amount")
@@ -138,15 +137,6 @@ def test_removed_codes_are_the_seeds_and_no_product_is_removed(real_reference_db
     assert fates == [("missing_customer",)]
 
 
-def _project_copy(tmp_path):
-    copy = tmp_path / "project"
-    for name in ("models", "macros", "seeds", "tests"):
-        shutil.copytree(PROJECT / name, copy / name, ignore=shutil.ignore_patterns("pytest"))
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT / name, copy / name)
-    return copy
-
-
 FATE_TEST = "test.retail_segments.assert_every_raw_row_has_one_fate"
 UNIQUE_SALES_LINE = "test.retail_segments.unique_fct_sales_lines_sales_line_id"
 
@@ -203,34 +193,18 @@ def test_a_cleaning_step_that_loses_or_repeats_rows_fails_the_build(tmp_path):
     ones named; the unchanged copy of the project passes every test."""
     raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)
     # the same copy of the project, unchanged, builds: the failures below are the mutations'
-    untouched = _project_copy(tmp_path / "untouched")
-    result = run_segments(
-        "build",
-        "--raw",
-        str(raw),
-        "--db",
-        str(tmp_path / "untouched" / "segments.duckdb"),
-        cwd=tmp_path,
-        env={"SEGMENTS_PROJECT_DIR": str(untouched)},
-    )
+    untouched = project_copy(tmp_path / "untouched")
+    result = build_project_copy(untouched, raw, tmp_path / "untouched" / "segments.duckdb")
     assert result.returncode == 0, result.stdout[-3000:]
     assert _failed_tests(tmp_path / "untouched" / "segments.duckdb") == ({}, {})
     for name, (path, old, new, must_fail) in MUTATIONS.items():
-        project = _project_copy(tmp_path / name)
+        project = project_copy(tmp_path / name)
         model = project / path
         text = model.read_text()
         assert old in text, f"mutation {name} no longer applies to {path}"
         model.write_text(text.replace(old, new))
         db = tmp_path / name / "segments.duckdb"
-        result = run_segments(
-            "build",
-            "--raw",
-            str(raw),
-            "--db",
-            str(db),
-            cwd=tmp_path,
-            env={"SEGMENTS_PROJECT_DIR": str(project)},
-        )
+        result = build_project_copy(project, raw, db)
         assert result.returncode != 0, f"{name}: the build passed"
         failed, errors = _failed_tests(db)
         assert errors == {}, f"{name}: nodes errored rather than failed: {errors}"
@@ -254,7 +228,7 @@ def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_aud
     raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)
     builds = {}
     for name in ("unchanged", "with_rule"):
-        project = _project_copy(tmp_path / name)
+        project = project_copy(tmp_path / name)
         if name == "with_rule":
             rules = project / "macros" / "cleaning_rules.sql"
             text = rules.read_text()
@@ -262,15 +236,7 @@ def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_aud
             assert end in text
             rules.write_text(text.replace(end, NEW_RULE + end))
         db = tmp_path / name / "segments.duckdb"
-        result = run_segments(
-            "build",
-            "--raw",
-            str(raw),
-            "--db",
-            str(db),
-            cwd=tmp_path,
-            env={"SEGMENTS_PROJECT_DIR": str(project)},
-        )
+        result = build_project_copy(project, raw, db)
         assert result.returncode == 0, result.stdout[-3000:]
         builds[name] = db
     (bulk_kept,) = query(

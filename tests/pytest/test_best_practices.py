@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import PROJECT, run_dbt
+from conftest import PROJECT, project_copy, run_dbt
 
 PACKAGES = (PROJECT / ".." / "shared" / "dbt-packages").resolve()
 EXCEPTIONS = PROJECT / "tests" / "evaluator" / "dbt_project_evaluator_exceptions.csv"
@@ -25,11 +25,7 @@ if not PACKAGES.exists() and os.environ.get("CI"):
 
 @pytest.mark.skipif(not PACKAGES.exists(), reason=f"DBT PACKAGES MISSING at {PACKAGES}")
 def test_dbt_project_evaluator_passes_every_check(tmp_path):
-    copy = tmp_path / "project"
-    for name in ("models", "macros", "seeds", "tests"):
-        shutil.copytree(PROJECT / name, copy / name, ignore=shutil.ignore_patterns("pytest"))
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT / name, copy / name)
+    copy = project_copy(tmp_path)
     # the evaluator applies exceptions only from a seed of the root project: the project's
     # exceptions become a seed of the copy, and the package's own (empty) seed is disabled
     shutil.copy(EXCEPTIONS, copy / "seeds" / EXCEPTIONS.name)
