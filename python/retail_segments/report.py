@@ -298,76 +298,13 @@ class Report:
     # -- 1. segments and what to do
 
     def _segment_numbers(self, kind: str) -> pd.DataFrame:
-        """Behavioural (`kind` = 'behavioural') or RFM segments with their numbers, CLV
-        (when forecast) and export-list size."""
-        if kind == "behavioural":
-            table, name, order = "segment_profiles", "segment_name", "cluster_id"
-            clv_type, export_column = "behavioural_segment", "segment_name"
-            extra = "p.naming_reason"
-        else:
-            table, name, order = "rfm_segment_summary", "rfm_segment", "segment_order"
-            clv_type, export_column = "rfm_segment", "rfm_segment"
-            extra = "null as naming_reason"
-        frame = self.w.df(
-            table,
-            f"select p.{name} as name, p.customers, p.customer_share, p.revenue, "
-            f"p.revenue_share, p.median_recency_days, p.mean_frequency, p.median_frequency, "
-            f"p.median_monetary, p.description, p.recommended_action, {extra} "
-            f"from marts.{table} p order by p.{order}",
-        )
-        clv = (
-            self.w.df(
-                "clv_by_segment",
-                "select segment, mean_clv_12m, clv_share, mean_probability_active, "
-                f"mean_probability_purchase_90d from marts.clv_by_segment "
-                f"where segment_type = '{clv_type}'",
-                rows=False,
-            )
-            if self.w.has("clv_by_segment")
-            else pd.DataFrame(columns=["segment"])
-        )
-        frame = frame.merge(clv, how="left", left_on="name", right_on="segment")
-        exports = (
-            self.w.df(
-                "customer_segments",
-                f"select {export_column} as name, count(*) as export_customers, "
-                "avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share "
-                "from marts.customer_segments group by all",
-                rows=False,
-            )
-            if self.w.has("customer_segments")
-            else pd.DataFrame(columns=["name", "export_customers", "one_order_share"])
-        )
-        return frame.merge(exports, how="left", on="name")
-
-    def _population_median_recency(self) -> float:
-        if self.w.has("customer_rfm"):
-            (value,) = self.w.conn.sql(
-                "select median(recency_days) from marts.customer_rfm"
-            ).fetchall()[0]
-            if value is not None:
-                return float(value)
-        return 90.0
-
-    def _numbers(self, row: pd.Series) -> fmt.SegmentNumbers:
-        def optional(column):
-            value = row.get(column)
-            return float(value) if _is_num(value) else None
-
-        return fmt.SegmentNumbers(
-            name=row["name"],
-            customers=int(row["customers"]),
-            customer_share=float(row["customer_share"]),
-            revenue_share=float(row["revenue_share"]) if _is_num(row["revenue_share"]) else 0.0,
-            median_recency_days=float(row["median_recency_days"]),
-            mean_frequency=float(row["mean_frequency"]),
-            probability_purchase_90d=optional("mean_probability_purchase_90d"),
-            # a probability the model cannot identify decides nothing
-            probability_active=(
-                optional("mean_probability_active") if self._dropout_identified() else None
-            ),
-            one_order_share=optional("one_order_share"),
-            median_frequency=optional("median_frequency"),
+        """Behavioural (`kind` = 'behavioural') or RFM segments as segment_overview gives
+        them: numbers, CLV, export-list size, verdict, headline and action."""
+        segment_type = "behavioural_segment" if kind == "behavioural" else "rfm_segment"
+        return self.w.df(
+            "segment_overview",
+            "select segment as name, * from marts.segment_overview "
+            f"where segment_type = '{segment_type}' order by display_order",
         )
 
     def _dropout_identified(self) -> bool:
@@ -398,15 +335,11 @@ class Report:
 
     def headlines(self) -> str:
         frame = self._segment_numbers("behavioural")
-        median_recency = self._population_median_recency()
-        items = []
-        for _, row in frame.iterrows():
-            numbers = self._numbers(row)
-            items.append(
-                f'<li class="headline" data-segment="{esc(row["name"])}">'
-                f"{self.swatch(row['name'])}<b>{esc(row['name'])}</b>: "
-                f"{esc(fmt.headline(numbers, median_recency))}</li>"
-            )
+        items = [
+            f'<li class="headline" data-segment="{esc(row["name"])}">'
+            f"{self.swatch(row['name'])}<b>{esc(row['name'])}</b>: {esc(row['headline'])}</li>"
+            for _, row in frame.iterrows()
+        ]
         return f'<ul class="headlines">{"".join(items)}</ul>'
 
     def cards(self) -> str:
@@ -465,10 +398,6 @@ class Report:
 
     def rfm_table(self) -> str:
         frame = self._segment_numbers("rfm")
-        median_recency = self._population_median_recency()
-        frame["verdict"] = [
-            fmt.verdict(self._numbers(row), median_recency) for _, row in frame.iterrows()
-        ]
         columns = [
             Col("Segment", lambda r: self.swatch(r["name"], True) + esc(r["name"]), raw_html=True),
             Col("Customers", lambda r: fmt.count(r["customers"]), True),
@@ -480,7 +409,7 @@ class Report:
                 lambda r: fmt.percent(r.get("mean_probability_purchase_90d")),
                 True,
             ),
-            Col("In short", lambda r: r["verdict"]),
+            Col("In short", lambda r: r["verdict"] if isinstance(r["verdict"], str) else fmt.DASH),
             Col("Who", lambda r: r["description"]),
             Col("Recommended action", lambda r: r["recommended_action"]),
             Col("Export list", lambda r: fmt.count(r.get("export_customers")), True),

@@ -1,4 +1,5 @@
-"""Numbers, colours and headline sentences of the HTML report, as a person reads them.
+"""Numbers and colours of the HTML report, as a person reads them (the headlines are
+written in the warehouse: segment_overview, with macros/formatting.sql mirroring these).
 
 Pure functions (no warehouse, no matplotlib), so they are tested on their own.
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 DASH = "–"  # shown where a number is missing
 MINUS = "−"
@@ -166,69 +166,3 @@ NEUTRAL_LIGHT = "#c8c8c8"
 def segment_colours(names: Iterable[str], palette: Sequence[str]) -> dict[str, str]:
     """One fixed colour per segment name, by its position in the segment table."""
     return {name: palette[i % len(palette)] for i, name in enumerate(names)}
-
-
-# ----------------------------------------------------------------------------- headlines
-
-
-@dataclass(frozen=True)
-class SegmentNumbers:
-    name: str
-    customers: int
-    customer_share: float
-    revenue_share: float
-    median_recency_days: float
-    mean_frequency: float
-    probability_purchase_90d: float | None = None  # mean; None without a CLV forecast
-    probability_active: float | None = None  # mean; None when unknown or not identified
-    one_order_share: float | None = None  # customers with one order; None when unknown
-    median_frequency: float | None = None
-
-
-def verdict(segment: SegmentNumbers, population_median_recency: float) -> str:
-    """What to do with a segment, decided from its numbers alone (in this order):
-
-    1. few will buy soon (mean chance of a purchase in 90 days < 30%) or probably gone
-       (mean probability active < 50%): spend little on them;
-    2. worth more than their number (revenue share >= 1.5x customer share) and not lapsing
-       (median recency below the population's median): protect them;
-    3. lapsing (median recency at or above the population's) and used to buy repeatedly
-       (most have more than one order): win them back;
-    4. lapsing otherwise: remind them at low cost;
-    5. recent and mostly one order (at least half have exactly one): earn their second order;
-    6. recent with few orders (median two at most): make them regulars;
-    7. otherwise: grow them.
-    "Mostly one order" is the share of one-order customers when known, else a mean
-    frequency below 2.
-    """
-    p90, active = segment.probability_purchase_90d, segment.probability_active
-    if (p90 is not None and p90 < 0.30) or (active is not None and active < 0.50):
-        return "spend little on them"
-    if segment.one_order_share is not None:
-        mostly_one_order = segment.one_order_share >= 0.5
-    else:
-        mostly_one_order = segment.mean_frequency < 2
-    lapsing = segment.median_recency_days >= population_median_recency
-    if segment.revenue_share >= 1.5 * segment.customer_share and not lapsing:
-        return "protect them"
-    if lapsing:
-        return "remind them at low cost" if mostly_one_order else "win them back"
-    if mostly_one_order:
-        return "earn their second order"
-    if segment.median_frequency is not None and segment.median_frequency <= 2:
-        return "make them regulars"
-    return "grow them"
-
-
-def headline(segment: SegmentNumbers, population_median_recency: float) -> str:
-    """One sentence from the segment's numbers, e.g. ``1,211 customers (28%) bring 76% of
-    revenue; 77% chance to buy within 90 days — protect them.`` (the name is set apart)."""
-    text = (
-        f"{count(segment.customers)} customers ({percent(segment.customer_share)}) "
-        f"bring {percent(segment.revenue_share)} of revenue; "
-    )
-    if segment.probability_purchase_90d is not None:
-        text += f"{percent(segment.probability_purchase_90d)} chance to buy within 90 days"
-    else:
-        text += f"last order {days(segment.median_recency_days)} days ago (median)"
-    return f"{text} — {verdict(segment, population_median_recency)}."

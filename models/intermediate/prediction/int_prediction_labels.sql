@@ -68,4 +68,4 @@ select
     cast(scored.cluster_id as integer) as value_tier_id,
     profiles.segment_name as value_tier_name
 from scored
-left join {{ ref('segment_profiles') }} as profiles on scored.cluster_id = profiles.cluster_id
+left join {{ ref('int_cluster_profiles') }} as profiles on scored.cluster_id = profiles.cluster_id

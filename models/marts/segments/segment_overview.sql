@@ -1,0 +1,233 @@
+-- One row per segment, behavioural and RFM: what the report's first screen says of it.
+-- The verdict is the first rule of seeds/segment_verdict_rules.csv (by priority) whose
+-- bounds the segment's numbers meet; the recommended action is the segment's playbook when
+-- the playbook spends at the verdict's level, else the verdict's own action, so that the
+-- headline and the action never contradict each other.
+with
+
+behavioural as (
+
+    select
+        'behavioural_segment' as segment_type,
+        profiles.segment_name as segment,
+        cast(profiles.cluster_id as integer) as display_order,
+        profiles.customers,
+        profiles.customer_share,
+        profiles.revenue,
+        profiles.revenue_share,
+        profiles.median_recency_days,
+        profiles.mean_frequency,
+        profiles.median_frequency,
+        profiles.median_monetary,
+        profiles.naming_reason,
+        strategies.description,
+        strategies.recommended_action as playbook_action,
+        strategies.spend_level as playbook_spend_level
+    from {{ ref('int_cluster_profiles') }} as profiles
+    inner join {{ ref('cluster_segment_strategies') }} as strategies
+        on profiles.base_name = strategies.segment_name
+
+),
+
+rfm as (
+
+    select
+        'rfm_segment' as segment_type,
+        summary.rfm_segment as segment,
+        cast(summary.segment_order as integer) as display_order,
+        summary.customers,
+        summary.customer_share,
+        summary.revenue,
+        summary.revenue_share,
+        summary.median_recency_days,
+        summary.mean_frequency,
+        summary.median_frequency,
+        summary.median_monetary,
+        null as naming_reason,
+        actions.description,
+        actions.recommended_action as playbook_action,
+        actions.spend_level as playbook_spend_level
+    from {{ ref('rfm_segment_summary') }} as summary
+    inner join {{ ref('rfm_segment_actions') }} as actions
+        on summary.rfm_segment = actions.segment
+
+),
+
+segments as (
+
+    select * from behavioural
+    union all
+    select * from rfm
+
+),
+
+-- the export lists: how many customers each holds, and how many of them bought once
+export_lists as (
+
+    select
+        'behavioural_segment' as segment_type,
+        segment_name as segment,
+        count(*) as export_customers,
+        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share
+    from {{ ref('customer_segments') }}
+    group by segment_name
+    union all
+    select
+        'rfm_segment' as segment_type,
+        rfm_segment as segment,
+        count(*) as export_customers,
+        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share
+    from {{ ref('customer_segments') }}
+    group by rfm_segment
+
+),
+
+-- a probability of being active the lifetime model cannot identify decides nothing
+lifetime_model as (
+
+    select coalesce(bool_and(dropout_identified), true) as dropout_identified
+    from {{ ref('clv_model_parameters') }}
+    where fit_window = 'full'
+
+),
+
+population as (
+
+    select coalesce(median(recency_days), 90) as median_recency_days
+    from {{ ref('customer_rfm') }}
+
+),
+
+numbers as (
+
+    select
+        segments.*,
+        coalesce(export_lists.export_customers, 0) as export_customers,
+        export_lists.one_order_share,
+        clv.mean_clv_12m,
+        clv.clv_share,
+        clv.mean_probability_active,
+        clv.mean_probability_purchase_90d,
+        lifetime_model.dropout_identified,
+        population.median_recency_days as population_median_recency_days
+    from segments
+    cross join lifetime_model
+    cross join population
+    left join export_lists
+        on
+            segments.segment_type = export_lists.segment_type
+            and segments.segment = export_lists.segment
+    left join {{ ref('clv_by_segment') }} as clv
+        on
+            segments.segment_type = clv.segment_type
+            and segments.segment = clv.segment
+
+),
+
+judged as (
+
+    select
+        numbers.*,
+        rules.verdict,
+        rules.priority as verdict_rule,
+        case
+            when rules.verdict is null or rules.spend_level = numbers.playbook_spend_level
+                then numbers.playbook_action
+            else rules.action
+        end as recommended_action,
+        case
+            when rules.verdict is null or rules.spend_level = numbers.playbook_spend_level
+                then 'segment playbook'
+            else 'verdict'
+        end as action_source
+    from numbers
+    left join {{ ref('segment_verdict_rules') }} as rules
+        on
+            numbers.customers > 0
+            and (
+                rules.probability_purchase_90d_below is null
+                or numbers.mean_probability_purchase_90d < rules.probability_purchase_90d_below
+            )
+            and (
+                rules.probability_active_below is null
+                or (
+                    numbers.dropout_identified
+                    and numbers.mean_probability_active < rules.probability_active_below
+                )
+            )
+            and (
+                rules.revenue_vs_customer_share_at_least is null
+                or coalesce(numbers.revenue_share, 0)
+                >= rules.revenue_vs_customer_share_at_least * numbers.customer_share
+            )
+            and (
+                rules.recency_vs_population_below is null
+                or numbers.median_recency_days
+                < rules.recency_vs_population_below * numbers.population_median_recency_days
+            )
+            and (
+                rules.recency_vs_population_at_least is null
+                or numbers.median_recency_days
+                >= rules.recency_vs_population_at_least * numbers.population_median_recency_days
+            )
+            and (
+                rules.one_order_share_at_least is null
+                or numbers.one_order_share >= rules.one_order_share_at_least
+            )
+            and (
+                rules.median_frequency_at_most is null
+                or numbers.median_frequency <= rules.median_frequency_at_most
+            )
+    qualify
+        row_number() over (
+            partition by numbers.segment_type, numbers.segment order by rules.priority
+        ) = 1
+
+)
+
+select
+    segment_type,
+    segment,
+    display_order,
+    customers,
+    customer_share,
+    revenue,
+    revenue_share,
+    median_recency_days,
+    mean_frequency,
+    median_frequency,
+    median_monetary,
+    one_order_share,
+    export_customers,
+    cast(mean_clv_12m as decimal(18, 2)) as mean_clv_12m,
+    clv_share,
+    mean_probability_active,
+    dropout_identified,
+    mean_probability_purchase_90d,
+    population_median_recency_days,
+    verdict,
+    verdict_rule,
+    case
+        when verdict is null then 'No customers in this segment.'
+        else
+            {{ format_count('customers') }} || ' customers ('
+            || {{ format_share('customer_share') }} || ') bring '
+            || {{ format_share('revenue_share') }} || ' of revenue; '
+            || case
+                when mean_probability_purchase_90d is not null
+                    then
+                        {{ format_share('mean_probability_purchase_90d') }}
+                        || ' chance to buy within 90 days'
+                else
+                    'last order ' || {{ format_count('median_recency_days') }}
+                    || ' days ago (median)'
+            end
+            || ' — ' || verdict || '.'
+    end as headline,
+    description,
+    playbook_action,
+    recommended_action,
+    action_source,
+    naming_reason
+from judged
+order by segment_type, display_order

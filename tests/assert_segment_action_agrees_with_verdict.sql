@@ -1,0 +1,59 @@
+-- The headline's verdict and the action shown next to it never pull opposite ways: the
+-- action spends at the verdict's level (seeds/segment_verdict_rules.csv spend_level against
+-- the playbook's, or the verdict's own action).
+with
+
+overview as (
+
+    select * from {{ ref('segment_overview') }}
+
+),
+
+playbooks as (
+
+    select
+        segment_name as segment,
+        recommended_action,
+        spend_level
+    from {{ ref('cluster_segment_strategies') }}
+    union all
+    select
+        segment,
+        recommended_action,
+        spend_level
+    from {{ ref('rfm_segment_actions') }}
+
+),
+
+action_levels as (
+
+    -- the spend level of the action shown: a playbook's, or a verdict rule's
+    select
+        recommended_action,
+        spend_level
+    from playbooks
+    union all
+    select
+        action,
+        spend_level
+    from {{ ref('segment_verdict_rules') }}
+
+)
+
+select
+    overview.segment_type,
+    overview.segment,
+    overview.verdict,
+    overview.recommended_action
+from overview
+inner join {{ ref('segment_verdict_rules') }} as rules
+    on overview.verdict_rule = rules.priority
+where
+    overview.verdict != rules.verdict
+    or not exists (
+        select 1
+        from action_levels
+        where
+            action_levels.recommended_action = overview.recommended_action
+            and action_levels.spend_level = rules.spend_level
+    )
