@@ -1,6 +1,6 @@
 """Behavioural clustering of customers on their standardised log RFM features.
 
-Called by the dbt Python models in models/intermediate/clustering/; the features and
+Called by the dbt Python models in models/fitting/clustering/; the features and
 their scaling are computed in SQL (int_customer_rfm_features), so Python and the SQL
 scoring macro see identical numbers.
 

@@ -1,6 +1,6 @@
 """Product categories from what is bought together and what the description says, and
 customer interest segments from what customers buy. Called by the dbt Python models in
-models/intermediate/interests/.
+models/fitting/interests/.
 
 Honest by construction for the new-customer prediction: every model here is fitted only on
 data before the prediction cut-off (the SQL inputs carry pre-cut-off columns and rows for

@@ -145,7 +145,7 @@ UNIQUE_SALES_LINE = "test.retail_segments.unique_fct_sales_lines_sales_line_id"
 MUTATIONS = {
     # a filter step that silently loses a few product lines: only the fate test sees it
     "drops_rows": (
-        "models/intermediate/cleaning/int_sales_lines__products.sql",
+        "models/cleaning/int_sales_lines__products.sql",
         "where {{ cleaning_rule_filter(",
         "where lines.source_row_number % 97 != 5 and {{ cleaning_rule_filter(",
         {FATE_TEST},
@@ -153,7 +153,7 @@ MUTATIONS = {
     # a filter step that lets a few zero-priced lines through, which the fates remove:
     # only the fate test sees it
     "keeps_removed_rows": (
-        "models/intermediate/cleaning/int_sales_lines__priced.sql",
+        "models/cleaning/int_sales_lines__priced.sql",
         "where {{ cleaning_rule_filter('int_sales_lines__priced') }}",
         "where {{ cleaning_rule_filter('int_sales_lines__priced') }}"
         " or lines.source_row_number % 3 = 0",
@@ -163,7 +163,7 @@ MUTATIONS = {
     # (a repeat in an earlier step is caught there by that step's grain test, and the fate
     # test is then skipped)
     "duplicates_rows": (
-        "models/marts/core/fct_sales_lines.sql",
+        "models/core/fct_sales_lines.sql",
         "from {{ ref('int_sales_lines__priced') }}",
         "from {{ ref('int_sales_lines__priced') }}\nunion all\nselect\n"
         "    source_row_number, invoice_no, invoiced_at, customer_id, country, stock_code,\n"

@@ -82,19 +82,21 @@ export_lists as (
 
 ),
 
--- a probability of being active the lifetime model cannot identify decides nothing
-lifetime_model as (
+-- the yardsticks: whether the lifetime model tells leaving from buying rarely (a
+-- probability of being active it cannot identify decides nothing), and how recent the
+-- median customer is
+yardsticks as (
 
-    select coalesce(bool_and(dropout_identified), true) as dropout_identified
-    from {{ ref('clv_model_parameters') }}
-    where fit_window = 'full'
-
-),
-
-population as (
-
-    select coalesce(median(recency_days), 90) as median_recency_days
-    from {{ ref('customer_rfm') }}
+    select
+        coalesce((
+            select bool_and(parameters.dropout_identified)
+            from {{ ref('clv_model_parameters') }} as parameters
+            where parameters.fit_window = 'full'
+        ), true) as dropout_identified,
+        coalesce((
+            select median(customers.recency_days)
+            from {{ ref('customer_segments') }} as customers
+        ), 90) as population_median_recency_days
 
 ),
 
@@ -108,11 +110,10 @@ numbers as (
         clv.clv_share,
         clv.mean_probability_active,
         clv.mean_probability_purchase_90d,
-        lifetime_model.dropout_identified,
-        population.median_recency_days as population_median_recency_days
+        yardsticks.dropout_identified,
+        yardsticks.population_median_recency_days
     from segments
-    cross join lifetime_model
-    cross join population
+    cross join yardsticks
     left join export_lists
         on
             segments.segment_type = export_lists.segment_type
