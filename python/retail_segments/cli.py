@@ -304,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     generate_cmd = commands.add_parser("generate", help="write synthetic raw invoice lines")
-    generate_cmd.add_argument("--customers", type=int, default=4000)
-    generate_cmd.add_argument("--seed", type=int, default=42)
+    generate_cmd.add_argument("--customers", type=int, default=synthetic.DEFAULT_CUSTOMERS)
+    generate_cmd.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED)
     generate_cmd.add_argument("--out", required=True, help="output .parquet file")
 
     args = parser.parse_args(argv)

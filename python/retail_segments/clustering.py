@@ -174,7 +174,24 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     selection["is_statistical_best"] = choose(
         selection, replace(settings, choose_k_min=0, choose_k_max=10**6)
     )
-    return selection
+    return _with_rule(selection, settings)
+
+
+# the settings of the selection rule, written beside every candidate (cluster_model_selection)
+# so that the report and the tests read the thresholds used rather than repeat them
+RULE_SETTINGS = (
+    "k_min",
+    "k_max",
+    "choose_k_min",
+    "choose_k_max",
+    "min_cluster_share",
+    "min_stability",
+    "silhouette_tolerance",
+)
+
+
+def _with_rule(selection: pd.DataFrame, settings: ClusteringSettings) -> pd.DataFrame:
+    return selection.assign(**{name: getattr(settings, name) for name in RULE_SETTINGS})
 
 
 def _single_segment(customers: int, settings: ClusteringSettings) -> pd.DataFrame:
@@ -200,7 +217,7 @@ def _single_segment(customers: int, settings: ClusteringSettings) -> pd.DataFram
         "is_statistical_best": True,
     }
     numbers = ["silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "bic", "stability"]
-    return pd.DataFrame([row]).astype({name: float for name in numbers})
+    return _with_rule(pd.DataFrame([row]).astype({name: float for name in numbers}), settings)
 
 
 def _evaluate(algorithm, k, data, ward_index, ward_tree, stability, settings) -> dict:

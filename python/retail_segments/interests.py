@@ -388,7 +388,19 @@ def _choose_categories(table: pd.DataFrame, settings: CategorySettings) -> pd.Da
         else:
             reasons.append("eligible, lower basket lift or more categories")
     table["selection_reason"] = reasons
-    return table.drop(columns="failed_checks")
+    # the thresholds used, beside every candidate (product_category_selection)
+    return table.drop(columns="failed_checks").assign(
+        **{name: getattr(settings, name) for name in CATEGORY_RULE_SETTINGS}
+    )
+
+
+CATEGORY_RULE_SETTINGS = (
+    "min_category_products",
+    "max_category_product_share",
+    "max_category_revenue_share",
+    "min_seed_agreement",
+    "lift_tolerance",
+)
 
 
 def distinctive_labels(
@@ -505,6 +517,10 @@ class InterestSettings:
     min_name_share: float = 0.08
     max_name_category_revenue: float = 0.25
     random_state: int = 42
+
+    @classmethod
+    def from_meta(cls, meta_get) -> InterestSettings:
+        return model_settings.from_meta(cls, meta_get)
 
 
 def share_matrix(

@@ -36,8 +36,6 @@ import pyarrow as pa
 from . import synthetic
 
 SUPPORTED_EXTENSIONS = (".parquet", ".csv", ".xlsx")
-DEFAULT_SYNTHETIC_CUSTOMERS = 4000
-DEFAULT_SYNTHETIC_SEED = 42
 
 
 # Values outside these bounds are refused: no shop line is that large, and they would
@@ -619,8 +617,8 @@ class Plugin(BasePlugin):  # type: ignore[misc]
     def load(self, source_config):
         raw_path = resolve_raw_path(source_config.get("raw_path"))
         if raw_path is None:
-            customers = int(source_config.get("synthetic_customers") or DEFAULT_SYNTHETIC_CUSTOMERS)
-            seed = int(source_config.get("synthetic_seed") or DEFAULT_SYNTHETIC_SEED)
+            customers = int(source_config.get("synthetic_customers") or synthetic.DEFAULT_CUSTOMERS)
+            seed = int(source_config.get("synthetic_seed") or synthetic.DEFAULT_SEED)
             # beside the published warehouse, not the build file (`segments build` builds
             # in a release folder of the warehouse's state)
             warehouse = os.environ.get("SEGMENTS_DB") or getattr(self.creds, "path", None)

@@ -492,14 +492,18 @@ class Report:
             f"{fmt.number(c['silhouette'])} (how clearly customers sit in their own segment, "
             f"−1 to 1), stability {fmt.number(c['stability'])} (agreement between refits on "
             f"subsamples, 0 to 1), smallest segment {fmt.percent(c['smallest_cluster_share'])} "
-            "of customers. Only 3 to 8 segments compete (a marketer runs programmes on a "
-            "handful of groups); among stable ones with no tiny segment the clearest wins."
+            f"of customers. Only {fmt.count(c['choose_k_min'])} to "
+            f"{fmt.count(c['choose_k_max'])} segments compete (a marketer runs programmes on a "
+            "handful of groups); among those with a stability of at least "
+            f"{fmt.number(c['min_stability'])} and no segment under "
+            f"{fmt.percent(c['min_cluster_share'])} of customers, the clearest wins."
         )
         best = data[data["is_statistical_best"]]
         if not best.empty and not bool(best.iloc[0]["is_chosen"]):
             b = best.iloc[0]
             text += (
-                f" Over 2 to 10 segments the clearest split is "
+                f" Over {fmt.count(b['k_min'])} to {fmt.count(b['k_max'])} segments the "
+                "clearest split is "
                 f"{esc(ALGORITHMS.get(b['algorithm'], b['algorithm']))} with "
                 f"{fmt.count(b['n_clusters'])} (silhouette {fmt.number(b['silhouette'])}): "
                 "“bought a lot” against “did not”, too coarse to act on."
@@ -562,7 +566,7 @@ class Report:
             if r["is_chosen"]:
                 marks.append("chosen")
             if r["is_statistical_best"]:
-                marks.append("best over 2–10")
+                marks.append(f"best over {fmt.count(r['k_min'])}–{fmt.count(r['k_max'])}")
             return ", ".join(marks)
 
         columns = [

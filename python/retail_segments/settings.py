@@ -7,11 +7,13 @@ import dataclasses
 
 def from_meta(cls, meta_get):
     """An instance of the settings dataclass `cls`, each field from `meta_get(name)` when
-    the model's meta sets it (cast to the default's type), else its default."""
+    the model's meta sets it (cast to the default's type), else its default: the dataclass
+    holds each knob's one default, dbt meta and vars override it."""
     values = {}
     for field in dataclasses.fields(cls):
         value = meta_get(field.name)
-        if value is not None:
+        # unset, or a var left empty in dbt_project.yml: the dataclass default
+        if value is not None and value != "":
             kind = type(field.default)
             values[field.name] = tuple(value) if kind is tuple else kind(value)
     return cls(**values)

@@ -14,7 +14,7 @@ planted theme to `<output stem>_product_themes.parquet`.
 Generation is vectorised with numpy and streamed in chunks of customers to Parquet, so
 50 M lines need bounded memory. The same seed and size always give the same bytes of data.
 
-Command line:  python -m retail_segments.synthetic --customers 4000 --out data/raw.parquet
+Command line:  python -m retail_segments.synthetic --customers 1000 --out data/raw.parquet
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+# the embedded default data (`segments build` with no file, dbt vars synthetic_customers
+# and synthetic_seed unset): defined here only
+DEFAULT_CUSTOMERS = 4000
+DEFAULT_SEED = 42
 DATA_START = np.datetime64("2010-12-01")
 DATA_DAYS = 374  # 2010-12-01 .. 2011-12-09
 FIRST_INVOICE_NO = 536365
@@ -627,8 +631,8 @@ def _cancellations(
 
 def generate(
     out: str | Path,
-    customers: int = 4000,
-    seed: int = 42,
+    customers: int = DEFAULT_CUSTOMERS,
+    seed: int = DEFAULT_SEED,
     chunk_customers: int = 50_000,
     progress: bool = False,
 ) -> tuple[Path, Path]:
@@ -704,8 +708,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m retail_segments.synthetic",
         description="Generate deterministic Online-Retail-like invoice lines (Parquet).",
     )
-    parser.add_argument("--customers", type=int, default=4000, help="number of customers")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--customers", type=int, default=DEFAULT_CUSTOMERS, help="number of customers"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", required=True, help="output .parquet path")
     parser.add_argument("--chunk-customers", type=int, default=50_000)
     args = parser.parse_args(argv)

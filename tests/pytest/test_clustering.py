@@ -51,11 +51,25 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
     assert table.chosen.sum() == 1
     assert table.bic.notna().sum() == 9  # only the mixture has a BIC
     assert table.stability.between(-0.5, 1.0).all() and table.ch.gt(0).all()
-    # the rule from the YAML description, re-applied here independently: the chosen one
-    # from k = 3..8, the statistically best from every k
-    for flag, candidates in (("chosen", table[table.k.between(3, 8)]), ("best", table)):
-        eligible = candidates[(candidates.smallest >= 0.03) & (candidates.stability >= 0.8)]
-        close = eligible[eligible.silhouette >= eligible.silhouette.max() - 0.01]
+    # the rule from the YAML description, re-applied here independently with the
+    # thresholds the build wrote beside the candidates: the chosen one from k =
+    # choose_k_min..choose_k_max, the statistically best from every k
+    ((k_min, k_max, choose_min, choose_max, min_share, min_stability, tolerance),) = query(
+        synthetic_db,
+        "select distinct k_min, k_max, choose_k_min, choose_k_max, min_cluster_share, "
+        "min_stability, silhouette_tolerance from marts.cluster_model_selection",
+    )
+    # the defaults of retail_segments.clustering.ClusteringSettings (the embedded build
+    # sets none of them)
+    assert (k_min, k_max, choose_min, choose_max) == (2, 10, 3, 8)
+    assert (min_share, min_stability, tolerance) == (0.03, 0.8, 0.01)
+    assert sorted(set(table.k)) == list(range(k_min, k_max + 1))
+    in_range = table[table.k.between(choose_min, choose_max)]
+    for flag, candidates in (("chosen", in_range), ("best", table)):
+        eligible = candidates[
+            (candidates.smallest >= min_share) & (candidates.stability >= min_stability)
+        ]
+        close = eligible[eligible.silhouette >= eligible.silhouette.max() - tolerance]
         fewest = close[close.k == close.k.min()]
         expected = fewest.sort_values("stability", ascending=False).iloc[0]
         picked = table[table[flag]]
@@ -68,12 +82,13 @@ def test_real_data_segmentation_is_actionable(real_allocate_db):
     each at least 3% of customers, stable, with unique names."""
     chosen = query(
         real_allocate_db,
-        "select n_clusters, stability, smallest_cluster_share "
-        "from marts.cluster_model_selection where is_chosen",
+        "select n_clusters, stability, smallest_cluster_share, choose_k_min, choose_k_max, "
+        "min_stability, min_cluster_share from marts.cluster_model_selection where is_chosen",
     )
     assert len(chosen) == 1
-    k, stability, smallest = chosen[0]
-    assert 3 <= k <= 8 and stability >= 0.8 and smallest >= 0.03
+    k, stability, smallest, choose_min, choose_max, min_stability, min_share = chosen[0]
+    assert (choose_min, choose_max, min_stability, min_share) == (3, 8, 0.8, 0.03)
+    assert choose_min <= k <= choose_max and stability >= min_stability and smallest >= min_share
     profiles = query(
         real_allocate_db, "select segment_name, customer_share from marts.segment_profiles"
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import frame, run_dbt
-from retail_segments import frames, raw_loader
+from retail_segments import frames, raw_loader, synthetic
 
 try:
     import pyspark  # noqa: F401
@@ -85,7 +85,9 @@ def spark_build(synthetic_db, tmp_path_factory):
     """`dbt build --target spark` on the synthetic file the DuckDB build read, scoring
     customers with the clustering parameters that build stored."""
     folder = tmp_path_factory.mktemp("spark")
-    raw = raw_loader.default_synthetic_path(str(synthetic_db), 4000, 42)
+    raw = raw_loader.default_synthetic_path(
+        str(synthetic_db), synthetic.DEFAULT_CUSTOMERS, synthetic.DEFAULT_SEED
+    )
     parameters = folder / "segment_model_parameters.parquet"
     with duckdb.connect(str(synthetic_db), read_only=True) as conn:
         stored = conn.sql("select * from marts.segment_model_parameters")

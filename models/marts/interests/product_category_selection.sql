@@ -1,4 +1,5 @@
 -- Every candidate number of product categories with its figures; exactly one is chosen.
+-- The last columns are the thresholds of the rule the build used.
 select
     cast(n_categories as integer) as n_categories,
     basket_lift,
@@ -13,5 +14,10 @@ select
     cast(products_with_history as integer) as products_with_history,
     is_eligible,
     is_chosen,
-    selection_reason
+    selection_reason,
+    cast(min_category_products as integer) as min_category_products,
+    max_category_product_share,
+    max_category_revenue_share,
+    min_seed_agreement,
+    lift_tolerance
 from {{ ref('int_product_category_candidates') }}

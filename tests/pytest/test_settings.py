@@ -1,0 +1,95 @@
+"""Issue #20: one registry of settings. Each knob of the Python models has its default once,
+in its settings dataclass; YAML meta and dbt vars only override (none repeats a default);
+the README's Settings section lists every environment variable and dbt var the code reads.
+Static checks on the project's files (no build)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import yaml
+from conftest import PROJECT
+from retail_segments import clustering, interests, lifetime_value, prediction
+
+SETTINGS = [
+    clustering.ClusteringSettings,
+    interests.CategorySettings,
+    interests.InterestSettings,
+    prediction.PredictionSettings,
+    lifetime_value.LifetimeValueSettings,
+]
+# set by `segments build` for dbt, or by the tests only: not user settings
+INTERNAL = {"SEGMENTS_BUILD_DB", "SEGMENTS_TEST_PUBLISH_PAUSE"}
+
+
+def _readme_settings() -> str:
+    readme = (PROJECT / "README.md").read_text()
+    return readme[readme.index("## Settings") : readme.index("## Benchmarks")]
+
+
+def _metas(node, path=()):
+    """Every meta mapping in a YAML document, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("meta", "+meta") and isinstance(value, dict):
+                yield path, value
+            else:
+                yield from _metas(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _metas(value, (*path, str(i)))
+
+
+def test_no_meta_repeats_a_default():
+    defaults = {}
+    for cls in SETTINGS:
+        for field in dataclasses.fields(cls):
+            defaults.setdefault(field.name, set()).add(repr(field.default))
+    files = [PROJECT / "dbt_project.yml", *sorted((PROJECT / "models").rglob("*.yml"))]
+    repeated = []
+    knobs_seen = 0
+    for path in files:
+        document = yaml.safe_load(path.read_text())
+        for where, meta in _metas(document):
+            for name, value in meta.items():
+                if name not in defaults:
+                    continue
+                knobs_seen += 1
+                value = tuple(value) if isinstance(value, list) else value
+                if repr(value) in defaults[name]:
+                    repeated.append(f"{path.relative_to(PROJECT)} {'.'.join(where)}: {name}")
+    assert repeated == []
+    # the one meta that sets a knob passes a dbt var through (CLV's discount rate)
+    assert knobs_seen >= 1
+
+
+def test_readme_lists_every_environment_variable_and_var():
+    used = set()
+    for folder in ("python", "macros", "models"):
+        for path in (PROJECT / folder).rglob("*"):
+            if path.suffix in (".py", ".sql", ".yml"):
+                used |= set(re.findall(r"\b(SEGMENTS_[A-Z_]+|RAW_INVOICES)\b", path.read_text()))
+    for name in ("profiles.yml", "dbt_project.yml"):
+        used |= set(
+            re.findall(r"\b(SEGMENTS_[A-Z_]+|RAW_INVOICES)\b", (PROJECT / name).read_text())
+        )
+    documented = set(re.findall(r"`(SEGMENTS_[A-Z_]+|RAW_INVOICES)`", _readme_settings()))
+    assert used - INTERNAL <= documented, sorted(used - INTERNAL - documented)
+    assert documented <= used, sorted(documented - used)
+
+    project = yaml.safe_load((PROJECT / "dbt_project.yml").read_text())
+    variables = set(project["vars"]) - {"dbt_project_evaluator"}
+    table = _readme_settings()
+    missing = sorted(name for name in variables if f"`{name}`" not in table)
+    assert missing == [], missing
+
+
+def test_selection_rules_are_written_from_the_settings():
+    """The thresholds the marts carry are the dataclass fields of those names."""
+    for names, cls in (
+        (clustering.RULE_SETTINGS, clustering.ClusteringSettings),
+        (interests.CATEGORY_RULE_SETTINGS, interests.CategorySettings),
+    ):
+        fields = {field.name for field in dataclasses.fields(cls)}
+        assert set(names) <= fields
