@@ -108,78 +108,95 @@
             ~ "on Spark only on Databricks.", info=true) }}
         {%- set file = "parquet.`" ~ raw_path ~ "`" -%}
         {%- set name = raw_path.split('/')[-1] -%}
-        {#- the file's columns, found by name as the DuckDB loader finds them (either layout) -#}
+        {#- the file's columns, by their name compared as the DuckDB loader compares it -#}
         {%- set found = {} -%}
         {%- for row in run_query("describe query select * from " ~ file).rows -%}
             {%- do found.update({row[0] | lower | replace('_', '') | replace(' ', ''):
                                  (row[0], row[1] | lower)}) -%}
         {%- endfor -%}
-        {%- set layout = [
-            ('InvoiceNo', ['invoiceno', 'invoice'], true),
-            ('StockCode', ['stockcode'], true),
-            ('Description', ['description'], false),
-            ('Quantity', ['quantity'], true),
-            ('InvoiceDate', ['invoicedate'], true),
-            ('UnitPrice', ['unitprice', 'price'], true),
-            ('CustomerID', ['customerid'], true),
-            ('Country', ['country'], false)] -%}
-        {%- set columns = {} -%}
-        {%- for canonical, keys, required in layout -%}
-            {%- for key in keys if key in found and canonical not in columns -%}
-                {%- do columns.update({canonical: found[key]}) -%}
+        {#- the declared columns (the source's input contract, which the DuckDB loader
+            reads too): found by name as the loader finds them (either layout) -#}
+        {%- set declared = [] -%}
+        {%- for source in graph.sources.values()
+                if source.source_name == 'online_retail' and source.name == 'invoice_lines' -%}
+            {%- for column in source.columns.values() if column.meta.aliases -%}
+                {%- do declared.append(column) -%}
             {%- endfor -%}
-            {%- if required and canonical not in columns -%}
+        {%- endfor -%}
+        {%- set columns = {} -%}
+        {%- for column in declared -%}
+            {%- for alias in column.meta.aliases
+                    if (alias | lower | replace('_', '') | replace(' ', '')) in found
+                    and column.name not in columns -%}
+                {%- do columns.update({column.name:
+                    found[alias | lower | replace('_', '') | replace(' ', '')]}) -%}
+            {%- endfor -%}
+            {%- if column.meta.required and column.name not in columns -%}
                 {{ exceptions.raise_compiler_error(
-                    "error: " ~ name ~ ": no column " ~ canonical ~ " (the Online Retail or "
-                    ~ "Online Retail II layout); found " ~ (found.values() | map('first')
-                    | join(', '))) }}
+                    "error: " ~ name ~ ": required column " ~ column.name ~ " is missing "
+                    ~ "(accepted names: " ~ (column.meta.aliases | join(', ')) ~ "; found: "
+                    ~ (found.values() | map('first') | join(', ')) ~ ")") }}
             {%- endif -%}
         {%- endfor -%}
         {%- set q = {} -%}
         {%- for canonical, column in columns.items() -%}
             {%- do q.update({canonical: '`' ~ column[0] ~ '`'}) -%}
         {%- endfor -%}
-        {#- one pass: what the loader refuses and Spark would silently truncate, and a
-            folder of several files (its line numbers would restart in each) -#}
+        {#- one pass: what the loader refuses and Spark would silently truncate (a value
+            that is not whole in a column declared bigint), and a folder of several files
+            (its line numbers would restart in each) -#}
+        {%- set whole = [] -%}
+        {%- for column in declared
+                if column.data_type | lower == 'bigint' and column.name in columns -%}
+            {%- do whole.append(column.name) -%}
+        {%- endfor -%}
+        {%- set aggregates = ["count(distinct _metadata.file_path)"] -%}
+        {%- for column_name in whole -%}
+            {%- set broken = q[column_name] ~ " != floor(" ~ q[column_name] ~ ")" -%}
+            {%- do aggregates.append(
+                "count_if(" ~ broken ~ "), min_by(_metadata.row_index + 1, case when "
+                ~ broken ~ " then _metadata.row_index end), min_by(" ~ q[column_name]
+                ~ ", case when " ~ broken ~ " then _metadata.row_index end)") -%}
+        {%- endfor -%}
         {%- set checks = run_query(
-            "select count(distinct _metadata.file_path),"
-            ~ " count_if(" ~ q.Quantity ~ " != floor(" ~ q.Quantity ~ ")),"
-            ~ " min_by(_metadata.row_index + 1, case when " ~ q.Quantity ~ " != floor("
-            ~ q.Quantity ~ ") then _metadata.row_index end),"
-            ~ " min_by(" ~ q.Quantity ~ ", case when " ~ q.Quantity ~ " != floor("
-            ~ q.Quantity ~ ") then _metadata.row_index end)"
-            ~ " from " ~ file).rows[0] -%}
+            "select " ~ aggregates | join(", ") ~ " from " ~ file).rows[0] -%}
         {%- if checks[0] > 1 -%}
             {{ exceptions.raise_compiler_error(
                 "error: " ~ name ~ " is " ~ checks[0] ~ " files; the Spark target reads one "
                 ~ "Parquet file (its line numbers identify every raw line)") }}
         {%- endif -%}
-        {%- if checks[1] > 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "error: " ~ name ~ ": column " ~ columns.Quantity[0] ~ " has " ~ checks[1]
-                ~ " values that are not whole numbers, e.g. '" ~ checks[3] ~ "' on line "
-                ~ checks[2]) }}
-        {%- endif -%}
-        {#- a customer number stored as a double prints as 1.2345678E7 on Spark: through a
-            decimal it prints 12345678.000000, which normalize_customer_id makes 12345678 -#}
-        {%- if columns.CustomerID[1] in ('double', 'float') -%}
-            {%- set customer_id = "cast(cast(" ~ q.CustomerID ~ " as decimal(38, 6)) as string)" -%}
-        {%- else -%}
-            {%- set customer_id = "cast(" ~ q.CustomerID ~ " as string)" -%}
-        {%- endif -%}
+        {%- for column_name in whole -%}
+            {%- set at = 1 + 3 * loop.index0 -%}
+            {%- if checks[at] > 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    "error: " ~ name ~ ": column " ~ columns[column_name][0] ~ " has "
+                    ~ checks[at] ~ " values that are not whole numbers, e.g. '"
+                    ~ checks[at + 2] ~ "' on line " ~ checks[at + 1]) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {#- each declared column cast to its type (null when the file lacks it). A number
+            stored as a double prints as 1.2345678E7 on Spark: a text column read from
+            doubles goes through a decimal (12345678.000000, which normalize_customer_id
+            makes 12345678) -#}
+        {%- set spark_types = {'varchar': 'string', 'bigint': 'bigint',
+                               'timestamp': 'timestamp', 'double': 'double'} -%}
+        {%- set selects = [] -%}
+        {%- for column in declared -%}
+            {%- set spark_type = spark_types[column.data_type | lower] -%}
+            {%- if column.name not in columns -%}
+                {%- do selects.append("cast(null as " ~ spark_type ~ ") as " ~ column.name) -%}
+            {%- elif spark_type == 'string' and columns[column.name][1] in ('double', 'float') -%}
+                {%- do selects.append("cast(cast(" ~ q[column.name] ~ " as decimal(38, 6)) as "
+                    ~ "string) as " ~ column.name) -%}
+            {%- else -%}
+                {%- do selects.append("cast(" ~ q[column.name] ~ " as " ~ spark_type ~ ") as "
+                    ~ column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
         {%- do run_query("create schema if not exists raw") -%}
         {%- do run_query(
-            "create or replace view raw.invoice_lines as select"
-            ~ " cast(" ~ q.InvoiceNo ~ " as string) as InvoiceNo,"
-            ~ " cast(" ~ q.StockCode ~ " as string) as StockCode,"
-            ~ " cast(" ~ q.get('Description', 'null') ~ " as string) as Description,"
-            ~ " cast(" ~ q.Quantity ~ " as bigint) as Quantity,"
-            ~ " cast(" ~ q.InvoiceDate ~ " as timestamp) as InvoiceDate,"
-            ~ " cast(" ~ q.UnitPrice ~ " as double) as UnitPrice,"
-            ~ " " ~ customer_id ~ " as CustomerID,"
-            ~ " cast(" ~ q.get('Country', 'null') ~ " as string) as Country,"
-            ~ " _metadata.row_index + 1 as source_row_number"
-            ~ " from " ~ file) -%}
+            "create or replace view raw.invoice_lines as select " ~ selects | join(", ")
+            ~ ", _metadata.row_index + 1 as source_row_number from " ~ file) -%}
         {%- if var('segment_model_parameters') -%}
             {%- do run_query(
                 "create or replace view raw.segment_model_parameters as select * from parquet.`"

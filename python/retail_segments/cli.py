@@ -28,21 +28,9 @@ import yaml
 
 from . import publish, synthetic
 from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
+from .settings import project_dir
 
 DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
-
-
-def project_dir() -> Path:
-    """The dbt project this package belongs to (the folder holding dbt_project.yml)."""
-    configured = os.environ.get("SEGMENTS_PROJECT_DIR")
-    if configured:
-        return Path(configured).resolve()
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "dbt_project.yml").exists():
-            return parent
-    raise SystemExit(
-        "error: cannot find the dbt project (dbt_project.yml); set SEGMENTS_PROJECT_DIR"
-    )
 
 
 def warehouse_path(project: Path, db: str | None = None) -> Path:

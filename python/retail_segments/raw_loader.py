@@ -27,13 +27,13 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from . import synthetic
+from . import raw_schema, synthetic
 
 SUPPORTED_EXTENSIONS = (".parquet", ".csv", ".xlsx")
 
@@ -78,29 +78,8 @@ def _first_line(error: BaseException) -> str:
     return re.sub(r"""\s*["'][^"']*/[^"']*["']""", "", line).strip() or line
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str  # canonical (Online Retail) name
-    aliases: tuple[str, ...]  # accepted spellings, compared case- and space-insensitively
-    sql_type: str
-    required: bool = True  # the file must have the column
-    values_required: bool = True  # every line must have a value in it
-
-
-COLUMNS = (
-    Column("InvoiceNo", ("invoiceno", "invoice", "invoice_no"), "VARCHAR"),
-    Column("StockCode", ("stockcode", "stock_code"), "VARCHAR"),
-    Column("Description", ("description",), "VARCHAR", required=False, values_required=False),
-    Column("Quantity", ("quantity",), "BIGINT"),
-    Column("InvoiceDate", ("invoicedate", "invoice_date"), "TIMESTAMP"),
-    Column("UnitPrice", ("unitprice", "price", "unit_price"), "DOUBLE"),
-    # a line without a customer is normal (guest checkouts): the cleaning rule
-    # missing_customer removes it and the audit counts it
-    Column(
-        "CustomerID", ("customerid", "customer id", "customer_id"), "VARCHAR", values_required=False
-    ),
-    Column("Country", ("country",), "VARCHAR", required=False, values_required=False),
-)
+# the columns as the source declares them (raw_schema: one declaration for every engine)
+Column = raw_schema.Column
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 FLOAT_TYPES = {"FLOAT", "DOUBLE"}
@@ -165,7 +144,7 @@ def _map_columns(found: list[str], path: Path) -> dict[str, str]:
     """canonical name -> column name in the file; raises when a required column is missing."""
     by_key = {_key(c): c for c in found}
     mapping = {}
-    for column in COLUMNS:
+    for column in raw_schema.columns():
         match = next(
             (by_key[a.replace(" ", "")] for a in column.aliases if a.replace(" ", "") in by_key),
             None,
@@ -184,6 +163,140 @@ def _map_columns(found: list[str], path: Path) -> dict[str, str]:
 
 # A whole number as text: "6", "-6", "+6", "6.0", "6." (a float export of a whole number)
 WHOLE_NUMBER_TEXT = r"[+-]?[0-9]+(\.0*)?"
+
+
+@dataclass
+class TypedInput:
+    """The file's columns matched to the declared ones, with the SQL that types each."""
+
+    path: Path
+    mapping: dict[str, str]  # canonical name -> the file's column
+    source_types: dict[str, str]  # the file's column -> its type as read
+    typed: dict[str, str] = field(default_factory=dict)  # canonical name -> typing SQL
+
+    def select(self) -> str:
+        """The typed lines in the canonical layout, numbered in file order."""
+        expressions = [
+            f"cast({self.typed[column.name]} as {column.sql_type}) as {column.name}"
+            for column in raw_schema.columns()
+        ]
+        return "select " + ", ".join(expressions) + ", source_row_number from input"
+
+
+def type_input(conn: duckdb.DuckDBPyConnection, path: Path) -> TypedInput:
+    """Match the columns of the view `input` to the declared ones (raises when a required
+    one is missing) and write the SQL that types each: null where a value present in the
+    file cannot be typed, so that the checks can count those."""
+    described = conn.sql("describe input").fetchall()
+    found = [r[0] for r in described if r[0] != "source_row_number"]
+    typed_input = TypedInput(path, _map_columns(found, path), {r[0]: r[1] for r in described})
+    for column in raw_schema.columns():
+        source = typed_input.mapping.get(column.name)
+        typed_input.typed[column.name] = (
+            f"cast(null as {column.sql_type})"
+            if source is None
+            else _typed(conn, column, source, typed_input.source_types[source].upper())
+        )
+    return typed_input
+
+
+def _typed(conn, column: Column, source: str, source_type: str) -> str:
+    """SQL typing one column; null where a present value cannot be typed."""
+    ref = _q(source)
+    text = f"trim(cast({ref} as varchar))"
+    if column.sql_type == "VARCHAR":
+        return f"cast({ref} as varchar)"
+    if column.sql_type == "TIMESTAMP":
+        if source_type.startswith(("TIMESTAMP", "DATE")):
+            return f"try_cast({ref} as timestamp)"
+        return _text_date_expression(conn, ref)
+    if column.sql_type == "DOUBLE":
+        number = (
+            f"cast({ref} as double)"
+            if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL")
+            else f"try_cast({text} as double)"
+        )
+        # 'nan' and 'inf' are no prices
+        return f"case when isfinite({number}) then {number} end"
+    # whole numbers, as HUGEINT so that a huge one is reported as out of range
+    if source_type in INTEGER_TYPES:
+        return f"cast({ref} as hugeint)"
+    if source_type in FLOAT_TYPES or source_type.startswith("DECIMAL"):
+        # a column stored as numbers (Parquet) types without a detour through text:
+        # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
+        return (
+            f"case when isfinite(cast({ref} as double)) and {ref} = trunc({ref}) "
+            f"then try_cast({ref} as hugeint) end"
+        )
+    # "6", "6.0" are whole numbers; "6.5", "6,0", "1e3" or "six" are not
+    return (
+        f"case when regexp_full_match({text}, {_lit(WHOLE_NUMBER_TEXT)}) "
+        f"then try_cast(regexp_replace({text}, '\\.0*$', '') as hugeint) end"
+    )
+
+
+def _text_date_expression(conn, ref: str) -> str:
+    """The first date layout that reads every value of a text column, else the one that
+    reads the most; values it cannot read stay null and are reported by the check."""
+    text = f"nullif(trim(cast({ref} as varchar)), '')"
+    unparsed = {}
+    for fmt in TEXT_DATE_FORMATS:
+        expression = (
+            f"try_cast({text} as timestamp)"
+            if fmt is None
+            else f"try_strptime({text}, {_lit(fmt)})"
+        )
+        unparsed[expression] = conn.sql(
+            f"select count(*) from input where {text} is not null and {expression} is null"
+        ).fetchall()[0][0]
+        if unparsed[expression] == 0:
+            return expression
+    return min(unparsed, key=unparsed.get)
+
+
+def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> list[str]:
+    """One pass over the file: required values are there, every value types and lies
+    within bounds, and there are rows. Every problem, in column order, each one line."""
+    name = typed_input.path.name
+    checks = []  # (column, kind, condition, example)
+    touch = []  # the other columns are read too, so a damaged page shows now
+    for column in raw_schema.columns():
+        source = typed_input.mapping.get(column.name)
+        if source is None:
+            continue
+        ref, typed = _q(source), typed_input.typed[column.name]
+        if typed_input.source_types[source].upper() == "VARCHAR":
+            present = f"nullif(trim({ref}), '') is not null"
+            example = f"trim({ref})"
+        else:
+            present = f"{ref} is not null"
+            example = f"cast({ref} as varchar)"
+        if column.values_required:
+            checks.append((column, "empty", f"not ({present})", "null"))
+        if column.sql_type == "VARCHAR":
+            touch.append(f"count({ref})")
+            continue
+        checks.append((column, "invalid", f"{present} and {typed} is null", example))
+        checks.append((column, "out_of_range", f"not ({_in_bounds(column, typed)})", example))
+    aggregates = "".join(
+        f", count(*) filter (where {condition}), "
+        f"min(source_row_number) filter (where {condition}), "
+        f"arg_min({example}, source_row_number) filter (where {condition})"
+        for _, _, condition, example in checks
+    )
+    row = conn.sql(
+        f"select count(*){aggregates}{''.join(', ' + t for t in touch)} from input"
+    ).fetchall()[0]
+    if row[0] == 0:
+        return [f"{name}: the file has a header but no rows"]
+    problems = []
+    for index, (column, kind, _, _) in enumerate(checks):
+        count, line, example = row[1 + 3 * index : 4 + 3 * index]
+        if count:
+            problems.append(
+                f"{name}: column {column.name} " + _problem(column, kind, count, line, example)
+            )
+    return problems
 
 
 class RawInvoiceReader:
@@ -322,128 +435,13 @@ class RawInvoiceReader:
             "from xlsx_input"
         )
 
-    # -- typing and checks ---------------------------------------------------------------
-    def _typed_select(self) -> str:
-        described = self.conn.sql("describe input").fetchall()
-        found = [r[0] for r in described if r[0] != "source_row_number"]
-        self.mapping = _map_columns(found, self.path)
-        self.source_types = {r[0]: r[1] for r in described}
-        # canonical name -> typed value, in a type wide enough to check bounds on
-        self.typed = {}
-        for column in COLUMNS:
-            source = self.mapping.get(column.name)
-            self.typed[column.name] = (
-                f"cast(null as {column.sql_type})"
-                if source is None
-                else self._typed(column, source, self.source_types[source].upper())
-            )
-        expressions = [
-            f"cast({expr} as {column.sql_type}) as {column.name}"
-            for column, expr in zip(COLUMNS, self.typed.values(), strict=True)
-        ]
-        # row_number() over () is a streaming window: it numbers lines in file order
-        return "select " + ", ".join(expressions) + ", source_row_number from input"
-
-    def _typed(self, column: Column, source: str, source_type: str) -> str:
-        """SQL typing one column; null where a present value cannot be typed."""
-        ref = _q(source)
-        text = f"trim(cast({ref} as varchar))"
-        if column.sql_type == "VARCHAR":
-            return f"cast({ref} as varchar)"
-        if column.sql_type == "TIMESTAMP":
-            if source_type.startswith(("TIMESTAMP", "DATE")):
-                return f"try_cast({ref} as timestamp)"
-            return self._text_date_expression(ref)
-        if column.sql_type == "DOUBLE":
-            number = (
-                f"cast({ref} as double)"
-                if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL")
-                else f"try_cast({text} as double)"
-            )
-            # 'nan' and 'inf' are no prices
-            return f"case when isfinite({number}) then {number} end"
-        # whole numbers, as HUGEINT so that a huge one is reported as out of range
-        if source_type in INTEGER_TYPES:
-            return f"cast({ref} as hugeint)"
-        if source_type in FLOAT_TYPES or source_type.startswith("DECIMAL"):
-            # a column stored as numbers (Parquet) types without a detour through text:
-            # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
-            return (
-                f"case when isfinite(cast({ref} as double)) and {ref} = trunc({ref}) "
-                f"then try_cast({ref} as hugeint) end"
-            )
-        # "6", "6.0" are whole numbers; "6.5", "6,0", "1e3" or "six" are not
-        return (
-            f"case when regexp_full_match({text}, {_lit(WHOLE_NUMBER_TEXT)}) "
-            f"then try_cast(regexp_replace({text}, '\\.0*$', '') as hugeint) end"
-        )
-
-    def _text_date_expression(self, ref: str) -> str:
-        """The first date layout that reads every value of a text column, else the one that
-        reads the most; values it cannot read stay null and are reported by the check."""
-        text = f"nullif(trim(cast({ref} as varchar)), '')"
-        unparsed = {}
-        for fmt in TEXT_DATE_FORMATS:
-            expression = (
-                f"try_cast({text} as timestamp)"
-                if fmt is None
-                else f"try_strptime({text}, {_lit(fmt)})"
-            )
-            unparsed[expression] = self.conn.sql(
-                f"select count(*) from input where {text} is not null and {expression} is null"
-            ).fetchall()[0][0]
-            if unparsed[expression] == 0:
-                return expression
-        return min(unparsed, key=unparsed.get)
-
-    def _check(self) -> None:
-        """One pass over the file: required values are there, every value types and lies
-        within bounds, and there are rows. Raises on the first problem, in column order."""
-        checks = []  # (column, kind, condition, example)
-        touch = []  # the other columns are read too, so a damaged page shows now
-        for column in COLUMNS:
-            source = self.mapping.get(column.name)
-            if source is None:
-                continue
-            ref, typed = _q(source), self.typed[column.name]
-            if self.source_types[source].upper() == "VARCHAR":
-                present = f"nullif(trim({ref}), '') is not null"
-                example = f"trim({ref})"
-            else:
-                present = f"{ref} is not null"
-                example = f"cast({ref} as varchar)"
-            if column.values_required:
-                checks.append((column, "empty", f"not ({present})", "null"))
-            if column.sql_type == "VARCHAR":
-                touch.append(f"count({ref})")
-                continue
-            checks.append((column, "invalid", f"{present} and {typed} is null", example))
-            checks.append((column, "out_of_range", f"not ({_in_bounds(column, typed)})", example))
-        aggregates = "".join(
-            f", count(*) filter (where {condition}), "
-            f"min(source_row_number) filter (where {condition}), "
-            f"arg_min({example}, source_row_number) filter (where {condition})"
-            for _, _, condition, example in checks
-        )
-        row = self.conn.sql(
-            f"select count(*){aggregates}{''.join(', ' + t for t in touch)} from input"
-        ).fetchall()[0]
-        if row[0] == 0:
-            raise RawInputError(f"{self.path.name}: the file has a header but no rows")
-        for index, (column, kind, _, _) in enumerate(checks):
-            count, line, example = row[1 + 3 * index : 4 + 3 * index]
-            if count:
-                raise RawInputError(
-                    f"{self.path.name}: column {column.name} "
-                    + _problem(column, kind, count, line, example)
-                )
-
     def check(self) -> str:
-        """Open, recognise and check the whole file; returns the typed SELECT over it."""
+        """Open, recognise and check the whole file; returns the typed SELECT over it.
+        Raises RawInputError with the first problem."""
         self._register_input()
         try:
-            select = self._typed_select()
-            self._check()
+            typed_input = type_input(self.conn, self.path)
+            problems = find_problems(self.conn, typed_input)
         except duckdb.Error as error:  # DuckDB reads lazily: damage may show only now
             ext = self.path.suffix.lower()
             raise RawInputError(
@@ -451,7 +449,9 @@ class RawInvoiceReader:
                 if ext == ".csv"
                 else f"{self.path.name}: cannot be read as {ext[1:]}: {_first_line(error)}"
             ) from None
-        return select
+        if problems:
+            raise RawInputError(problems[0])
+        return typed_input.select()
 
     def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
         return self.conn.sql(self.check()).to_arrow_reader(batch_size)
@@ -505,7 +505,7 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
     line = line.removeprefix("\ufeff")
     if not line.strip():
         raise RawInputError(f"{path.name}: the first line (the header) is empty")
-    known = {_key(alias) for column in COLUMNS for alias in column.aliases}
+    known = {_key(alias) for column in raw_schema.columns() for alias in column.aliases}
     best = None
     for delimiter in (",", ";", "\t", "|"):
         try:

@@ -1,8 +1,10 @@
-"""Settings of the dbt Python models, read from their `config.meta`."""
+"""Settings of the dbt Python models, read from their `config.meta`, and where the project is."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 
 
 def from_meta(cls, meta_get):
@@ -17,3 +19,16 @@ def from_meta(cls, meta_get):
             kind = type(field.default)
             values[field.name] = tuple(value) if kind is tuple else kind(value)
     return cls(**values)
+
+
+def project_dir() -> Path:
+    """The dbt project this package belongs to (the folder holding dbt_project.yml)."""
+    configured = os.environ.get("SEGMENTS_PROJECT_DIR")
+    if configured:
+        return Path(configured).resolve()
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "dbt_project.yml").exists():
+            return parent
+    raise SystemExit(
+        "error: cannot find the dbt project (dbt_project.yml); set SEGMENTS_PROJECT_DIR"
+    )

@@ -555,3 +555,29 @@ def test_verdict_unit_tests_use_the_seed_as_it_is():
 
     for rows in copies:
         assert [typed(row) for row in rows] == [typed(row) for row in seed]
+
+
+def test_report_exposure_lists_exactly_the_marts_it_reads(real_allocate_db, tmp_path):
+    """Issue #20: lineage tells the truth. Rendering the report records every mart each
+    section looks at: each section module declares exactly those (MARTS), and the
+    segmentation_report exposure in the build's manifest depends on exactly their union."""
+    import json
+
+    from retail_segments import publish, report
+    from retail_segments.report.page import ReportPage
+
+    _, gaps, read = report.render(real_allocate_db, tmp_path / "report.html")
+    assert gaps == 0  # every part drawn, so every mart a part needs was read
+    declared = {"page": ReportPage.MARTS} | {
+        section.ANCHOR: section.MARTS for section in report.SECTION_CLASSES
+    }
+    assert read == declared
+    target, _ = publish.dbt_paths(real_allocate_db)
+    manifest = json.loads((target / "manifest.json").read_text())
+    (exposure,) = (
+        node for node in manifest["exposures"].values() if node["name"] == "segmentation_report"
+    )
+    exposed = {node_id.split(".")[-1] for node_id in exposure["depends_on"]["nodes"]}
+    everything = set().union(*read.values())
+    assert everything == exposed, (sorted(everything - exposed), sorted(exposed - everything))
+    assert len(everything) >= 20

@@ -11,6 +11,7 @@ import re
 import yaml
 from conftest import PROJECT
 from retail_segments import clustering, interests, lifetime_value, prediction
+from test_bad_input import COLUMNS, REQUIRED_VALUES
 
 SETTINGS = [
     clustering.ClusteringSettings,
@@ -93,3 +94,22 @@ def test_selection_rules_are_written_from_the_settings():
     ):
         fields = {field.name for field in dataclasses.fields(cls)}
         assert set(names) <= fields
+
+
+def test_the_raw_layout_is_declared_once():
+    """The raw file's columns (names, aliases, types, required) are declared in the
+    source's YAML only: the DuckDB loader and the Spark macro read that list, and neither
+    spells an alias of its own."""
+    from retail_segments import raw_schema
+
+    declared = raw_schema.columns(PROJECT)
+    # the layout the bad-input tests write files in, and the values they leave empty
+    assert [c.name for c in declared] == COLUMNS
+    assert {c.name for c in declared if c.values_required} == REQUIRED_VALUES
+    assert {c.sql_type for c in declared} == {"VARCHAR", "BIGINT", "TIMESTAMP", "DOUBLE"}
+    aliases = {alias for column in declared for alias in column.aliases}
+    assert {"invoice", "price", "customer id"} <= aliases  # the Online Retail II layout
+    for path in ("python/retail_segments/raw_loader.py", "macros/cross_engine.sql"):
+        text = (PROJECT / path).read_text().lower()
+        spelled = sorted(alias for alias in aliases if f"'{alias}'" in text or f'"{alias}"' in text)
+        assert spelled == [], (path, spelled)

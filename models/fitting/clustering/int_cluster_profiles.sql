@@ -79,34 +79,15 @@ named as (
     cross join population
     inner join {{ ref('cluster_segment_rules') }} as rules
         on
-            (
-                rules.invoice_value_ratio_at_least is null
-                or per_cluster.median_invoice_value
-                >= rules.invoice_value_ratio_at_least * population.median_invoice_value
-            )
-            and (
-                rules.monetary_z_at_least is null
-                or per_cluster.monetary_z >= rules.monetary_z_at_least
-            )
-            and (
-                rules.recency_z_at_most is null or per_cluster.recency_z <= rules.recency_z_at_most
-            )
-            and (
-                rules.recency_z_at_least is null
-                or per_cluster.recency_z >= rules.recency_z_at_least
-            )
-            and (
-                rules.frequency_z_at_least is null
-                or per_cluster.frequency_z >= rules.frequency_z_at_least
-            )
-            and (
-                rules.frequency_z_below is null
-                or per_cluster.frequency_z < rules.frequency_z_below
-            )
-            and (
-                rules.median_tenure_days_at_most is null
-                or per_cluster.median_tenure_days <= rules.median_tenure_days_at_most
-            )
+            {{ bound_met('rules.invoice_value_ratio_at_least', 'per_cluster.median_invoice_value',
+                '>=', times='population.median_invoice_value') }}
+            and {{ bound_met('rules.monetary_z_at_least', 'per_cluster.monetary_z', '>=') }}
+            and {{ bound_met('rules.recency_z_at_most', 'per_cluster.recency_z', '<=') }}
+            and {{ bound_met('rules.recency_z_at_least', 'per_cluster.recency_z', '>=') }}
+            and {{ bound_met('rules.frequency_z_at_least', 'per_cluster.frequency_z', '>=') }}
+            and {{ bound_met('rules.frequency_z_below', 'per_cluster.frequency_z', '<') }}
+            and {{ bound_met('rules.median_tenure_days_at_most',
+                'per_cluster.median_tenure_days', '<=') }}
     qualify row_number() over (partition by per_cluster.cluster_id order by rules.priority) = 1
 
 )

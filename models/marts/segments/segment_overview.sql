@@ -145,40 +145,22 @@ judged as (
     left join {{ ref('segment_verdict_rules') }} as rules
         on
             numbers.customers > 0
-            and (
-                rules.probability_purchase_90d_below is null
-                or numbers.mean_probability_purchase_90d < rules.probability_purchase_90d_below
-            )
-            and (
-                rules.probability_active_below is null
-                or (
-                    numbers.dropout_identified
-                    and numbers.mean_probability_active < rules.probability_active_below
-                )
-            )
-            and (
-                rules.revenue_vs_customer_share_at_least is null
-                or coalesce(numbers.revenue_share, 0)
-                >= rules.revenue_vs_customer_share_at_least * numbers.customer_share
-            )
-            and (
-                rules.recency_vs_population_below is null
-                or numbers.median_recency_days
-                < rules.recency_vs_population_below * numbers.population_median_recency_days
-            )
-            and (
-                rules.recency_vs_population_at_least is null
-                or numbers.median_recency_days
-                >= rules.recency_vs_population_at_least * numbers.population_median_recency_days
-            )
-            and (
-                rules.one_order_share_at_least is null
-                or numbers.one_order_share >= rules.one_order_share_at_least
-            )
-            and (
-                rules.median_frequency_at_most is null
-                or numbers.median_frequency <= rules.median_frequency_at_most
-            )
+            and {{ bound_met('rules.probability_purchase_90d_below',
+                'numbers.mean_probability_purchase_90d', '<') }}
+            -- a probability of being active the lifetime model cannot identify decides nothing
+            and {{ bound_met('rules.probability_active_below',
+                'case when numbers.dropout_identified then numbers.mean_probability_active end',
+                '<') }}
+            and {{ bound_met('rules.revenue_vs_customer_share_at_least',
+                'coalesce(numbers.revenue_share, 0)', '>=', times='numbers.customer_share') }}
+            and {{ bound_met('rules.recency_vs_population_below', 'numbers.median_recency_days',
+                '<', times='numbers.population_median_recency_days') }}
+            and {{ bound_met('rules.recency_vs_population_at_least',
+                'numbers.median_recency_days', '>=',
+                times='numbers.population_median_recency_days') }}
+            and {{ bound_met('rules.one_order_share_at_least', 'numbers.one_order_share', '>=') }}
+            and {{ bound_met('rules.median_frequency_at_most', 'numbers.median_frequency',
+                '<=') }}
     qualify
         row_number() over (
             partition by numbers.segment_type, numbers.segment order by rules.priority

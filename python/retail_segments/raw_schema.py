@@ -1,0 +1,56 @@
+"""The raw invoice file's columns, as the source declares them once
+(models/staging/online_retail/_online_retail__sources.yml: name, data_type and meta aliases,
+required, values_required). The DuckDB loader reads the declaration here; the Spark macro
+register_raw_files reads the same list from dbt's graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .settings import project_dir
+
+SOURCE_FILE = Path("models") / "staging" / "online_retail" / "_online_retail__sources.yml"
+# added by the loader, not read from the file
+LOADER_COLUMNS = {"source_row_number"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical (Online Retail) name
+    aliases: tuple[str, ...]  # accepted spellings, compared case- and space-insensitively
+    sql_type: str  # DuckDB type: VARCHAR, BIGINT (whole numbers), DOUBLE or TIMESTAMP
+    required: bool = True  # the file must have the column
+    values_required: bool = True  # every line must have a value in it
+
+
+@cache
+def columns(project: Path | None = None) -> tuple[Column, ...]:
+    """The declared columns of the raw file, in the canonical order."""
+    path = (project or project_dir()) / SOURCE_FILE
+    document = yaml.safe_load(path.read_text())
+    (table,) = (
+        table
+        for source in document["sources"]
+        if source["name"] == "online_retail"
+        for table in source["tables"]
+        if table["name"] == "invoice_lines"
+    )
+    declared = []
+    for column in table["columns"]:
+        if column["name"] in LOADER_COLUMNS:
+            continue
+        meta = column["meta"]
+        declared.append(
+            Column(
+                name=column["name"],
+                aliases=tuple(str(alias) for alias in meta["aliases"]),
+                sql_type=column["data_type"].upper(),
+                required=bool(meta["required"]),
+                values_required=bool(meta["values_required"]),
+            )
+        )
+    return tuple(declared)
