@@ -123,6 +123,10 @@
                 {%- do declared.append(column) -%}
             {%- endfor -%}
         {%- endfor -%}
+        {%- if not declared -%}
+            {{ exceptions.raise_compiler_error(
+                "the source online_retail.invoice_lines declares no columns with aliases") }}
+        {%- endif -%}
         {%- set columns = {} -%}
         {%- for column in declared -%}
             {%- for alias in column.meta.aliases

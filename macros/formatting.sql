@@ -17,7 +17,8 @@
     end
 {%- endmacro %}
 
-{#- A count with thousands separators: 1,211 (report_format.count). -#}
+{#- A count with thousands separators: 1,211, rounded half to even as Python's round is
+    (report_format.count). -#}
 {% macro format_count(value) -%}
-    coalesce(format('{:,}', cast(round({{ value }}) as bigint)), '–')
+    coalesce(format('{:,}', cast(round_even({{ value }}, 0) as bigint)), '–')
 {%- endmacro %}

@@ -46,10 +46,11 @@ select
     overview.verdict,
     overview.recommended_action
 from overview
-inner join {{ ref('segment_verdict_rules') }} as rules
+left join {{ ref('segment_verdict_rules') }} as rules
     on overview.verdict_rule = rules.priority
 where
-    overview.verdict != rules.verdict
+    (overview.customers > 0 and rules.priority is null)
+    or overview.verdict != rules.verdict
     or not exists (
         select 1
         from action_levels

@@ -146,7 +146,7 @@ def _map_columns(found: list[str], path: Path) -> dict[str, str]:
     mapping = {}
     for column in raw_schema.columns():
         match = next(
-            (by_key[a.replace(" ", "")] for a in column.aliases if a.replace(" ", "") in by_key),
+            (by_key[_key(a)] for a in column.aliases if _key(a) in by_key),
             None,
         )
         if match is not None:

@@ -59,10 +59,11 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
         "select distinct k_min, k_max, choose_k_min, choose_k_max, min_cluster_share, "
         "min_stability, silhouette_tolerance from marts.cluster_model_selection",
     )
-    # the defaults of retail_segments.clustering.ClusteringSettings (the embedded build
-    # sets none of them)
-    assert (k_min, k_max, choose_min, choose_max) == (2, 10, 3, 8)
-    assert (min_share, min_stability, tolerance) == (0.03, 0.8, 0.01)
+    # the embedded build overrides none: the settings' own defaults
+    defaults = clustering.ClusteringSettings()
+    assert (k_min, k_max, choose_min, choose_max, min_share, min_stability, tolerance) == tuple(
+        getattr(defaults, name) for name in clustering.RULE_SETTINGS
+    )
     assert sorted(set(table.k)) == list(range(k_min, k_max + 1))
     in_range = table[table.k.between(choose_min, choose_max)]
     for flag, candidates in (("chosen", in_range), ("best", table)):

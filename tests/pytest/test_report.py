@@ -506,7 +506,7 @@ def test_sql_shares_and_counts_read_as_the_report_writes_them():
         -0.5,
         None,
     ]
-    counts = [0, 1, 7, 999, 1000, 1211.4, 1211.5, 1234567]
+    counts = [0, 1, 2.5, 7, 50.5, 51.5, 999, 1000, 1211.4, 1211.5, 1234567]
     con = duckdb.connect()
     for value in shares:
         (shown,) = con.sql(

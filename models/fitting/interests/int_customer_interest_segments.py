@@ -8,7 +8,7 @@ from retail_segments import frames, interests
 def model(dbt, session):
     dbt.config(materialized="table")
     # the defaults only: the prediction refits the same model and must get the same one
-    settings = interests.InterestSettings.from_meta(dbt.config.meta_get)
+    settings = interests.InterestSettings()
     spend = frames.to_pandas(dbt.ref("int_customer_category_spend"))
     baskets = frames.to_pandas(dbt.ref("int_customer_baskets"))
     categories = frames.to_pandas(dbt.ref("int_product_category_labels"))

@@ -193,9 +193,9 @@ class NewCustomersSection(ReportPage):
         total = fmt.count(data["customers"].sum())
         return (
             f"<h3>The {total} newcomers whose horizon is not over yet</h3>"
-            '<p class="caption">marts.new_customer_predictions: one row per newcomer with the '
-            "probability of return, outlook, value tier, next interest and first action.</p>"
-            + _table(data, columns)
+            '<p class="caption">marts.new_customer_outlook_summary; one row per newcomer, with '
+            "the probability of return, outlook, value tier, next interest and first action, "
+            "in marts.new_customer_predictions.</p>" + _table(data, columns)
         )
 
     def leakage_note(self) -> str:
