@@ -49,12 +49,16 @@ from overview
 left join {{ ref('segment_verdict_rules') }} as rules
     on overview.verdict_rule = rules.priority
 where
+    -- a segment with customers always has a verdict (the last rule has no bounds)
     (overview.customers > 0 and rules.priority is null)
     or overview.verdict != rules.verdict
-    or not exists (
-        select 1
-        from action_levels
-        where
-            action_levels.recommended_action = overview.recommended_action
-            and action_levels.spend_level = rules.spend_level
+    or (
+        rules.priority is not null
+        and not exists (
+            select 1
+            from action_levels
+            where
+                action_levels.recommended_action = overview.recommended_action
+                and action_levels.spend_level = rules.spend_level
+        )
     )

@@ -518,10 +518,6 @@ class InterestSettings:
     max_name_category_revenue: float = 0.25
     random_state: int = 42
 
-    @classmethod
-    def from_meta(cls, meta_get) -> InterestSettings:
-        return model_settings.from_meta(cls, meta_get)
-
 
 def share_matrix(
     spend: pd.DataFrame, value: str, customers: pd.Index, categories: list[int]

@@ -508,18 +508,15 @@ def test_sql_shares_and_counts_read_as_the_report_writes_them():
     ]
     counts = [0, 1, 2.5, 7, 50.5, 51.5, 999, 1000, 1211.4, 1211.5, 1234567]
     con = duckdb.connect()
-    for value in shares:
-        (shown,) = con.sql(
-            f"select {macros.format_share('x')} from (select cast(? as double) as x)",
-            params=[value],
-        ).fetchall()[0]
-        assert shown == fmt.percent(value), value
-    for value in counts:
-        (shown,) = con.sql(
-            f"select {macros.format_count('x')} from (select cast(? as double) as x)",
-            params=[value],
-        ).fetchall()[0]
-        assert shown == fmt.count(value), value
+    for macro, python, values in (
+        (macros.format_share, fmt.percent, shares),
+        (macros.format_count, fmt.count, counts),
+    ):
+        for value in values:
+            (shown,) = con.sql(
+                f"select {macro('x')} from (select cast(? as double) as x)", params=[value]
+            ).fetchall()[0]
+            assert shown == python(value), (macro, value)
 
 
 def test_verdict_unit_tests_use_the_seed_as_it_is():

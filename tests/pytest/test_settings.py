@@ -86,14 +86,57 @@ def test_readme_lists_every_environment_variable_and_var():
     assert missing == [], missing
 
 
-def test_selection_rules_are_written_from_the_settings():
-    """The thresholds the marts carry are the dataclass fields of those names."""
-    for names, cls in (
-        (clustering.RULE_SETTINGS, clustering.ClusteringSettings),
-        (interests.CATEGORY_RULE_SETTINGS, interests.CategorySettings),
-    ):
-        fields = {field.name for field in dataclasses.fields(cls)}
-        assert set(names) <= fields
+def test_selection_marts_carry_the_settings_used_not_the_defaults():
+    """The thresholds written beside the candidates are the ones the run was given: an
+    override (as dbt meta sets it) shows in the rows, for clusterings and categories."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    features = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(120)],
+            "z_recency": np.r_[rng.normal(-1, 0.2, 60), rng.normal(1, 0.2, 60)],
+            "z_frequency": np.r_[rng.normal(1, 0.2, 60), rng.normal(-1, 0.2, 60)],
+            "z_monetary": np.r_[rng.normal(1, 0.2, 60), rng.normal(-1, 0.2, 60)],
+            "monetary": 100.0,
+            "is_outlier": False,
+        }
+    )
+    overrides = {
+        "k_min": 2,
+        "k_max": 4,
+        "choose_k_min": 2,
+        "choose_k_max": 3,
+        "min_cluster_share": 0.05,
+        "min_stability": 0.5,
+        "silhouette_tolerance": 0.02,
+    }
+    settings = clustering.ClusteringSettings(**overrides, stability_runs=3, seeds=(0,), n_jobs=1)
+    table = clustering.evaluate_candidates(features, settings)
+    for name, value in overrides.items():
+        assert set(table[name]) == {value}, name
+
+    candidates = pd.DataFrame(
+        {
+            "n_categories": [8, 12],
+            "smallest_category_products": [20, 9],
+            "largest_category_product_share": [0.1, 0.1],
+            "largest_category_revenue_share": [0.2, 0.2],
+            "seed_agreement_ari": [0.9, 0.9],
+            "basket_lift": [2.0, 2.5],
+        }
+    )
+    strict = interests.CategorySettings(min_category_products=10, lift_tolerance=0.2)
+    chosen = interests._choose_categories(candidates.copy(), strict)
+    assert set(chosen["min_category_products"]) == {10}
+    assert set(chosen["lift_tolerance"]) == {0.2}
+    # and the rule used them: 12 categories has a category of 9 products, under 10
+    assert chosen.loc[chosen["is_chosen"], "n_categories"].tolist() == [8]
+    lenient = interests.CategorySettings(min_category_products=5, lift_tolerance=0.2)
+    assert interests._choose_categories(candidates.copy(), lenient).loc[
+        lambda t: t["is_chosen"], "n_categories"
+    ].tolist() == [12]
 
 
 def test_the_raw_layout_is_declared_once():
