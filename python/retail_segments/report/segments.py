@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -28,7 +27,6 @@ class SegmentsSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset(
         {
-            "clv_model_parameters",
             "rfm_segment_summary",
             "segment_overview",
         }
@@ -44,24 +42,9 @@ class SegmentsSection(ReportPage):
             f"where segment_type = '{segment_type}' order by display_order",
         )
 
-    def _dropout_identified(self) -> bool:
-        """Whether the lifetime model could tell customers who left from rare buyers (True
-        when it does not say)."""
-        if not hasattr(self, "_dropout"):
-            self._dropout = True
-            if self.w.has("clv_model_parameters"):
-                try:
-                    frame = self.w.sql(
-                        "select dropout_identified from marts.clv_model_parameters "
-                        "where fit_window = 'full'"
-                    ).df()
-                    self._dropout = frame.empty or bool(frame["dropout_identified"].iloc[0])
-                except duckdb.Error:
-                    pass
-        return self._dropout
-
-    def _dropout_note(self) -> str:
-        if self._dropout_identified():
+    @staticmethod
+    def _dropout_note(dropout_identified: bool) -> str:
+        if dropout_identified:
             return ""
         return (
             '<p class="note-plain">“Still active” is not shown: over this data the lifetime '
@@ -81,6 +64,8 @@ class SegmentsSection(ReportPage):
 
     def cards(self) -> str:
         frame = self._segment_numbers("behavioural")
+        # segment_overview says whether the lifetime model tells leaving from buying rarely
+        dropout_identified = bool(frame["dropout_identified"].fillna(True).all())
         export_dir = export_dir_of(self.db)
         export_name = (
             f"{export_dir.name}/customer_segments.csv"
@@ -107,7 +92,7 @@ class SegmentsSection(ReportPage):
                 (
                     "Still active (probability)",
                     fmt.percent(row.get("mean_probability_active"))
-                    if self._dropout_identified()
+                    if dropout_identified
                     else "not measurable (below)",
                 ),
             ]
@@ -131,7 +116,7 @@ class SegmentsSection(ReportPage):
                 f"(<code>{esc(export_name)}</code>, segment_name “{esc(name)}”)</p>"
                 "</article>"
             )
-        return f'<div class="cards">{"".join(cards)}</div>' + self._dropout_note()
+        return f'<div class="cards">{"".join(cards)}</div>' + self._dropout_note(dropout_identified)
 
     def rfm_table(self) -> str:
         frame = self._segment_numbers("rfm")
