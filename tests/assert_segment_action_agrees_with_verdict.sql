@@ -1,6 +1,7 @@
 -- The headline's verdict and the action shown next to it never pull opposite ways: the
 -- action spends at the verdict's level (seeds/segment_verdict_rules.csv spend_level against
--- the playbook's, or the verdict's own action).
+-- the playbook's, or the verdict's own action), and the export list (customer_segments)
+-- tells each customer the action the report shows for their segment.
 with
 
 overview as (
@@ -62,3 +63,15 @@ where
                 and action_levels.spend_level = rules.spend_level
         )
     )
+union all
+select
+    'behavioural_segment' as segment_type,
+    customers.segment_name as segment,
+    overview.verdict,
+    customers.segment_action as recommended_action
+from {{ ref('customer_segments') }} as customers
+left join overview
+    on
+        overview.segment_type = 'behavioural_segment'
+        and customers.segment_name = overview.segment
+where customers.segment_action is distinct from overview.recommended_action

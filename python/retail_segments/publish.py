@@ -57,6 +57,28 @@ def export_dir(warehouse: Path) -> Path:
     return default_export_dir(warehouse)
 
 
+# ----------------------------------------------------------------------- dbt-duckdb plugin
+
+try:  # the plugin base class exists only where dbt-duckdb is installed
+    from dbt.adapters.duckdb.plugins import BasePlugin
+except ImportError:  # pragma: no cover
+    BasePlugin = object  # type: ignore[misc,assignment]
+
+
+class Plugin(BasePlugin):  # type: ignore[misc]
+    """dbt-duckdb plugin (profiles.yml): makes the folders a build writes into before
+    DuckDB opens the file. DuckDB creates neither a database file in a folder that does not
+    exist nor the folder a COPY writes to (the exports, macro export_for_activation)."""
+
+    def update_connection_config(self, creds, config):
+        path = getattr(creds, "path", None)
+        if not path or path == ":memory:" or str(path).startswith("md:"):
+            return
+        warehouse = Path(path).expanduser()
+        warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
+        export_dir(warehouse).mkdir(parents=True, exist_ok=True)
+
+
 def state_dir(warehouse: Path) -> Path:
     """`.a.duckdb.state` beside the warehouse; in the nearest folder without a '?' for a
     path that holds one (on the same disk)."""

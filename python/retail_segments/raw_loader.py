@@ -602,18 +602,6 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         self._config = dict(plugin_config or {})
         self._readers: list[RawInvoiceReader] = []
 
-    def update_connection_config(self, creds, config):
-        # DuckDB cannot create a database file in a folder that does not exist yet
-        # nor can it COPY exports into one (macro activation_export_dir)
-        path = getattr(creds, "path", None)
-        if path and path != ":memory:" and not str(path).startswith("md:"):
-            folder = Path(path).expanduser().resolve().parent
-            folder.mkdir(parents=True, exist_ok=True)
-            from .publish import default_export_dir
-
-            exports = os.environ.get("SEGMENTS_EXPORT_DIR") or default_export_dir(Path(path))
-            Path(exports).mkdir(parents=True, exist_ok=True)
-
     def load(self, source_config):
         raw_path = resolve_raw_path(source_config.get("raw_path"))
         if raw_path is None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import build_warehouse, copy_warehouse, frame, query, rerun_models, write_raw
+from retail_segments import publish
 
 
 def test_planted_archetypes_rank_as_designed(synthetic_db):
@@ -118,7 +119,8 @@ def test_clv_marts_agree_with_each_other(synthetic_db):
         "using (customer_id) where s.clv_12m != c.clv_12m or s.clv_decile != c.clv_decile",
     )[0]
     assert mismatch == 0
-    (exported,) = glob.glob(str(db.parent / "segments.exports" / "customer_segments.parquet"))
+    # where plain dbt wrote (macro activation_export_dir) is where the command publishes
+    (exported,) = glob.glob(str(publish.default_export_dir(db) / "customer_segments.parquet"))
     (in_export,) = query(db, f"select count(clv_decile) from '{exported}'")[0]
     assert in_export == customers
 

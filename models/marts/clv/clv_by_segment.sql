@@ -3,19 +3,26 @@
 -- behavioural segment.
 with
 
--- customer_segments carries each customer's lifetime value beside both segments
+-- each forecast customer with both their segments (the joins of customer_segments, which
+-- itself reads segment_overview, and so this mart, for its actions)
 customers as (
 
     select
-        clv_12m,
-        probability_active,
-        probability_purchase_90d,
-        expected_purchases_365d,
-        rfm_segment,
-        cluster_id,
-        segment_name
-    from {{ ref('customer_segments') }}
-    where clv_12m is not null
+        clv.clv_12m,
+        clv.probability_active,
+        clv.probability_purchase_90d,
+        clv.expected_purchases_365d,
+        scores.rfm_segment,
+        clusters.cluster_id,
+        profiles.segment_name
+    from {{ ref('customer_lifetime_value') }} as clv
+    inner join {{ ref('customer_rfm_scores') }} as scores
+        on clv.customer_id = scores.customer_id
+    inner join {{ ref('int_customer_clusters') }} as clusters
+        on clv.customer_id = clusters.customer_id
+    inner join {{ ref('int_cluster_profiles') }} as profiles
+        on clusters.cluster_id = profiles.cluster_id
+    where clv.clv_12m is not null
 
 ),
 

@@ -18,6 +18,7 @@ per_segment as (
         median(recency_days) as median_recency_days,
         avg(frequency) as mean_frequency,
         median(frequency) as median_frequency,
+        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share,
         avg(monetary) as mean_monetary,
         median(monetary) as median_monetary
     from scores
@@ -38,6 +39,7 @@ select
     per_segment.median_recency_days,
     per_segment.mean_frequency,
     per_segment.median_frequency,
+    per_segment.one_order_share,
     {{ round_money('per_segment.mean_monetary') }} as mean_monetary,
     {{ round_money('per_segment.median_monetary') }} as median_monetary,
     actions.description,

@@ -1,12 +1,14 @@
 -- Every customer of customer_rfm (outliers included) with their behavioural segment,
 -- how firmly they belong to it, their RFM rule segment and their lifetime value alongside:
--- the list to act on.
+-- the list to act on. The action is segment_overview's recommended action for the
+-- behavioural segment: the playbook, or the verdict's action where the two spend at
+-- different levels, so that the export and the report never say different things.
 select
     rfm.customer_id,
     rfm.country,
     clusters.cluster_id,
     profiles.segment_name,
-    profiles.recommended_action as segment_action,
+    overview.recommended_action as segment_action,
     clusters.distance_to_centroid,
     clusters.membership_probability,
     scores.rfm_segment,
@@ -24,8 +26,12 @@ select
 from {{ ref('customer_rfm') }} as rfm
 inner join {{ ref('int_customer_clusters') }} as clusters
     on rfm.customer_id = clusters.customer_id
-inner join {{ ref('segment_profiles') }} as profiles
+inner join {{ ref('int_cluster_profiles') }} as profiles
     on clusters.cluster_id = profiles.cluster_id
+inner join {{ ref('segment_overview') }} as overview
+    on
+        overview.segment_type = 'behavioural_segment'
+        and profiles.segment_name = overview.segment
 inner join {{ ref('customer_rfm_scores') }} as scores
     on rfm.customer_id = scores.customer_id
 left join {{ ref('customer_lifetime_value') }} as clv

@@ -18,6 +18,7 @@ behavioural as (
         profiles.median_recency_days,
         profiles.mean_frequency,
         profiles.median_frequency,
+        profiles.one_order_share,
         round(profiles.median_monetary, 2) as median_monetary,
         profiles.naming_reason,
         strategies.description,
@@ -42,6 +43,7 @@ rfm as (
         summary.median_recency_days,
         summary.mean_frequency,
         summary.median_frequency,
+        summary.one_order_share,
         summary.median_monetary,
         null as naming_reason,
         actions.description,
@@ -61,27 +63,6 @@ segments as (
 
 ),
 
--- the export lists: how many customers each holds, and how many of them bought once
-export_lists as (
-
-    select
-        'behavioural_segment' as segment_type,
-        segment_name as segment,
-        count(*) as export_customers,
-        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share
-    from {{ ref('customer_segments') }}
-    group by segment_name
-    union all
-    select
-        'rfm_segment' as segment_type,
-        rfm_segment as segment,
-        count(*) as export_customers,
-        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share
-    from {{ ref('customer_segments') }}
-    group by rfm_segment
-
-),
-
 -- the yardsticks: whether the lifetime model tells leaving from buying rarely (a
 -- probability of being active it cannot identify decides nothing), and how recent the
 -- median customer is
@@ -95,7 +76,7 @@ yardsticks as (
         ), true) as dropout_identified,
         coalesce((
             select median(customers.recency_days)
-            from {{ ref('customer_segments') }} as customers
+            from {{ ref('customer_rfm') }} as customers
         ), 90) as population_median_recency_days
 
 ),
@@ -104,8 +85,6 @@ numbers as (
 
     select
         segments.*,
-        coalesce(export_lists.export_customers, 0) as export_customers,
-        export_lists.one_order_share,
         clv.mean_clv_12m,
         clv.clv_share,
         clv.mean_probability_active,
@@ -114,10 +93,6 @@ numbers as (
         yardsticks.population_median_recency_days
     from segments
     cross join yardsticks
-    left join export_lists
-        on
-            segments.segment_type = export_lists.segment_type
-            and segments.segment = export_lists.segment
     left join {{ ref('clv_by_segment') }} as clv
         on
             segments.segment_type = clv.segment_type
@@ -181,7 +156,8 @@ select
     median_frequency,
     median_monetary,
     one_order_share,
-    export_customers,
+    -- customer_segments lists every customer of customer_rfm with both segments
+    customers as export_customers,
     cast(mean_clv_12m as decimal(18, 2)) as mean_clv_12m,
     clv_share,
     mean_probability_active,

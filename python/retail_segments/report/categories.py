@@ -16,7 +16,6 @@ class CategoriesSection(ReportPage):
         {
             "interest_segment_profiles",
             "product_category_basket_lift",
-            "product_category_examples",
             "product_category_summary",
         }
     )
@@ -36,23 +35,16 @@ class CategoriesSection(ReportPage):
             "product_category_summary",
             "select * from marts.product_category_summary order by revenue desc",
         )
-        if self.w.has("product_category_examples"):
-            examples = self.w.df(
-                "product_category_examples",
-                "select category_id, string_agg(description, '; ' order by example_rank) "
-                "as examples from marts.product_category_examples group by all",
-                rows=False,
-            )
-            data = data.merge(examples, how="left", on="category_id")
-        else:
-            data["examples"] = data["top_products"]
         columns = [
             Col("Category (its most distinctive words)", lambda r: r["category_label"]),
             Col("Products", lambda r: fmt.count(r["products"]), True),
             Col("Share of revenue", lambda r: fmt.percent(r["revenue_share"]), True),
             Col("Revenue", lambda r: fmt.money(r["revenue"]), True),
             Col("Customers", lambda r: fmt.count(r["customers"]), True),
-            Col("Best sellers", lambda r: r["examples"] if _is_num_or_text(r["examples"]) else ""),
+            Col(
+                "Best sellers",
+                lambda r: r["top_products"] if _is_num_or_text(r["top_products"]) else "",
+            ),
         ]
         shown = 10
         if len(data) <= shown + 2:
