@@ -7,7 +7,7 @@ select
     rfm.customer_id,
     rfm.country,
     clusters.cluster_id,
-    profiles.segment_name,
+    overview.segment as segment_name,
     overview.recommended_action as segment_action,
     clusters.distance_to_centroid,
     clusters.membership_probability,
@@ -26,12 +26,10 @@ select
 from {{ ref('customer_rfm') }} as rfm
 inner join {{ ref('int_customer_clusters') }} as clusters
     on rfm.customer_id = clusters.customer_id
-inner join {{ ref('int_cluster_profiles') }} as profiles
-    on clusters.cluster_id = profiles.cluster_id
 inner join {{ ref('segment_overview') }} as overview
     on
         overview.segment_type = 'behavioural_segment'
-        and profiles.segment_name = overview.segment
+        and clusters.cluster_id = overview.cluster_id
 inner join {{ ref('customer_rfm_scores') }} as scores
     on rfm.customer_id = scores.customer_id
 left join {{ ref('customer_lifetime_value') }} as clv

@@ -11,6 +11,7 @@ behavioural as (
         'behavioural_segment' as segment_type,
         profiles.segment_name as segment,
         cast(profiles.cluster_id as integer) as display_order,
+        cast(profiles.cluster_id as integer) as cluster_id,
         profiles.customers,
         profiles.customer_share,
         round(profiles.revenue, 2) as revenue,
@@ -36,6 +37,7 @@ rfm as (
         'rfm_segment' as segment_type,
         summary.rfm_segment as segment,
         cast(summary.segment_order as integer) as display_order,
+        cast(null as integer) as cluster_id,
         summary.customers,
         summary.customer_share,
         summary.revenue,
@@ -76,7 +78,7 @@ yardsticks as (
         ), true) as dropout_identified,
         coalesce((
             select median(customers.recency_days)
-            from {{ ref('customer_rfm') }} as customers
+            from {{ ref('int_customer_rfm_features') }} as customers
         ), 90) as population_median_recency_days
 
 ),
@@ -147,6 +149,7 @@ select
     segment_type,
     segment,
     display_order,
+    cluster_id,
     customers,
     customer_share,
     revenue,
