@@ -200,7 +200,9 @@
         {%- do run_query("create schema if not exists raw") -%}
         {%- do run_query(
             "create or replace view raw.invoice_lines as select " ~ selects | join(", ")
-            ~ ", _metadata.row_index + 1 as source_row_number from " ~ file) -%}
+            ~ ", _metadata.row_index + 1 as source_row_number, '"
+            ~ name | replace("'", "\\'") ~ "' as source_file, _metadata.row_index + 1 as "
+            ~ "source_line_number from " ~ file) -%}
         {%- if var('segment_model_parameters') -%}
             {%- do run_query(
                 "create or replace view raw.segment_model_parameters as select * from parquet.`"

@@ -5,6 +5,7 @@
 -- so a chain step that loses or repeats rows disagrees with it and fails the build.
 select
     lines.source_row_number,
+    lines.source_file,
     case
         {%- for rule in cleaning_rules() %}
             when {{ rule.removes }} then '{{ rule.name }}'

@@ -1,6 +1,7 @@
 """`segments`: the one command users run.
 
-    segments build [--raw FILE] [--db FILE] [--matching allocate|reference] [--vars YAML]
+    segments build [--raw FILE|FOLDER ...] [--columns MAPPING.yml] [--db FILE]
+                   [--matching allocate|reference] [--vars YAML]
     segments generate --customers N --out FILE.parquet
 
 `build` checks the raw file first (a clear one-line error, never a stack trace), runs
@@ -27,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from . import publish, synthetic
-from .raw_loader import RawInputError, RawInvoiceReader, resolve_raw_path
+from .raw_loader import RawInputError, RawInvoiceFiles, raw_path_list, read_options
 from .settings import project_dir
 
 DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
@@ -46,13 +47,21 @@ def _error(message: str) -> int:
     return 2
 
 
-def check_raw_file(raw: Path) -> None:
-    """Read the whole file once through the loader's checks; raises RawInputError."""
-    reader = RawInvoiceReader(raw)
+def check_raw_files(paths: list[Path], variables: dict) -> int:
+    """Read every file once through the loader's checks, with the options the build will
+    use (vars raw_columns, time_zone, decimal_separator; RAW_COLUMNS); returns the number
+    of files. Raises RawInputError."""
+    options = read_options(
+        variables.get("raw_columns"),
+        variables.get("time_zone"),
+        variables.get("decimal_separator"),
+    )
+    files = RawInvoiceFiles(paths, options=options)
     try:
-        reader.check()
+        files.check()
+        return len(files.files)
     finally:
-        reader.close()
+        files.close()
 
 
 def run_dbt(args: list[str]) -> bool:
@@ -67,27 +76,37 @@ def run_dbt(args: list[str]) -> bool:
 
 
 def build(
-    raw: str | None = None,
+    raw: str | list[str] | None = None,
     db: str | None = None,
     matching: str | None = None,
     extra_vars: str | None = None,
+    columns: str | None = None,
 ) -> int:
     project = project_dir()
     target = warehouse_path(project, db)
     if os.sep != "\\" and "\\" in str(target):
         return _error(f"DuckDB cannot open a database whose path holds a backslash: {target}")
     vars_raw, extra_vars = _take_raw_from_vars(extra_vars)
-    if raw and vars_raw and resolve_raw_path(raw) != resolve_raw_path(vars_raw):
+    raws = [raw] if isinstance(raw, str) else list(raw or [])
+    if raws and vars_raw and raw_path_list(raws) != raw_path_list(vars_raw):
         return _error("--raw and --vars raw_invoices name different files; give the file once")
-    raw_path = resolve_raw_path(raw or vars_raw)
+    raw_paths = raw_path_list(raws or vars_raw)
+    if columns:
+        mapping_file = Path(columns).expanduser().absolute()
+        if not mapping_file.is_file():
+            return _error(f"--columns: no such mapping file: {mapping_file}")
+        os.environ["RAW_COLUMNS"] = str(mapping_file)
     started = time.monotonic()
-    if raw_path is not None:
-        print(f"checking raw file {raw_path} ...", flush=True)
+    if raw_paths:
+        shown = raw_paths[0] if len(raw_paths) == 1 else f"{len(raw_paths)} paths"
+        print(f"checking raw input {shown} ...", flush=True)
         try:
-            check_raw_file(raw_path)
+            files = check_raw_files(raw_paths, _vars(extra_vars))
         except RawInputError as problem:
             return _error(str(problem))
-        os.environ["RAW_INVOICES"] = str(raw_path)
+        if files > 1:
+            print(f"{files} raw files, read as one history in name order", flush=True)
+        os.environ["RAW_INVOICES"] = "\n".join(str(path) for path in raw_paths)
     else:
         os.environ.pop("RAW_INVOICES", None)
         print(
@@ -116,8 +135,19 @@ def _take_raw_from_vars(extra_vars: str | None) -> tuple[str | None, str | None]
         return None, extra_vars  # reported with the other vars
     if not isinstance(parsed, dict) or "raw_invoices" not in parsed:
         return None, extra_vars
-    value = str(parsed.pop("raw_invoices") or "").strip()
-    return value or None, json.dumps(parsed, default=str) if parsed else None
+    value = parsed.pop("raw_invoices") or None
+    if isinstance(value, str):
+        value = value.strip() or None
+    return value, json.dumps(parsed, default=str) if parsed else None
+
+
+def _vars(extra_vars: str | None) -> dict:
+    """The --vars as a mapping (empty when they are not one: the build reports that)."""
+    try:
+        parsed = yaml.safe_load(extra_vars) if extra_vars else None
+    except yaml.YAMLError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _build_and_publish(
@@ -267,8 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd = commands.add_parser("build", help="dbt build and publish the warehouse")
     build_cmd.add_argument(
         "--raw",
-        help="raw invoice file (.parquet, .csv, .xlsx); "
-        "default: $RAW_INVOICES, else the embedded synthetic data",
+        nargs="+",
+        help="raw invoice files (.parquet, .csv, .xlsx) or folders of them, read as one "
+        "history; default: $RAW_INVOICES, else the embedded synthetic data",
+    )
+    build_cmd.add_argument(
+        "--columns",
+        help="YAML file mapping the canonical columns to the file's headers, one "
+        "'Canonical: File header' a line (see README 'Your own export')",
     )
     build_cmd.add_argument(
         "--db",
@@ -298,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "build":
-        return build(args.raw, args.db, args.matching, args.vars)
+        return build(args.raw, args.db, args.matching, args.vars, args.columns)
     if args.command == "report":
         from . import report
 

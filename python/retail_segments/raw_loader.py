@@ -23,6 +23,7 @@ Cleaning (text normalisation, duplicates, cancellations, ...) happens in dbt SQL
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import yaml
 
 from . import raw_schema, synthetic
 
@@ -97,6 +99,128 @@ TEXT_DATE_FORMATS = (
 )
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the shop's files (the same for every file of one build).
+
+    columns: canonical name -> the file's header (a column mapping); unmapped names are
+        found by their declared aliases.
+    columns_origin: where the mapping came from, for messages (a file name, or the var).
+    time_zone: times with an offset or Z are converted to this zone's wall time; times
+        without one are taken as written (already in it).
+    decimal_separator: '.' or ','; None reads whichever one reads every value of a column.
+    fill_down: canonical columns an export writes on the first line of an order only
+        (Shopify's e-mail and country): a line without a value takes its order's.
+    """
+
+    columns: tuple[tuple[str, str], ...] = ()
+    fill_down: tuple[str, ...] = ()
+    columns_origin: str = ""
+    time_zone: str = "UTC"
+    decimal_separator: str | None = None
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return dict(self.columns)
+
+
+def read_options(
+    columns=None,
+    time_zone: str | None = None,
+    decimal_separator: str | None = None,
+) -> ReadOptions:
+    """ReadOptions from the dbt vars raw_columns (a mapping, or its YAML file's path),
+    time_zone and decimal_separator; RAW_COLUMNS (a mapping file, set by `segments build
+    --columns`) when the var is empty. Raises RawInputError on a bad mapping."""
+    origin = "var raw_columns"
+    if isinstance(columns, str) and columns.strip().startswith(("{", '"')):
+        columns = json.loads(columns)  # the var as the source's meta renders it
+    if not columns:
+        columns = os.environ.get("RAW_COLUMNS", "").strip() or None
+    if isinstance(columns, (str, Path)):
+        path = Path(columns).expanduser()
+        origin = path.name
+        try:
+            columns = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise RawInputError(
+                f"{path.name}: cannot read the column mapping: {error.strerror}"
+            ) from None
+        except yaml.YAMLError as error:
+            raise RawInputError(
+                f"{path.name}: the column mapping is not YAML: {_first_line(error)}"
+            ) from None
+    document = dict(columns or {}) if isinstance(columns, dict) else columns
+    fill_down = _fill_down(
+        document.pop(FILL_DOWN_KEY, None) if isinstance(document, dict) else None, origin
+    )
+    mapping = column_mapping(document or {}, origin)
+    separator = (decimal_separator or "").strip() or None
+    if separator not in (None, ".", ","):
+        raise RawInputError(f"var decimal_separator is '{_show(separator)}'; use '.' or ','")
+    zone = (time_zone or "").strip() or "UTC"
+    return ReadOptions(
+        columns=tuple(mapping.items()),
+        columns_origin=origin,
+        time_zone=zone,
+        decimal_separator=separator,
+        fill_down=fill_down,
+    )
+
+
+# the key of a mapping that lists its order-level columns (not a column)
+FILL_DOWN_KEY = "fill_down"
+
+
+def _fill_down(value, origin: str) -> tuple[str, ...]:
+    """The canonical columns to carry down an order: any but InvoiceNo itself."""
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    declared = {_key(column.name): column.name for column in raw_schema.columns()}
+    columns = []
+    for name in names if isinstance(names, list) else [names]:
+        canonical = declared.get(_key(str(name)))
+        if canonical is None or canonical == "InvoiceNo":
+            raise RawInputError(
+                f"{origin}: fill_down lists '{_show(name)}'; list canonical columns other "
+                "than InvoiceNo, e.g. [CustomerID, Country]"
+            )
+        columns.append(canonical)
+    return tuple(dict.fromkeys(columns))
+
+
+def column_mapping(document, origin: str) -> dict[str, str]:
+    """canonical name -> the file's header, from `Canonical: File header` pairs. An unknown
+    canonical name, a name given twice or a header mapped twice is a one-line error."""
+    if not isinstance(document, dict):
+        raise RawInputError(
+            f"{origin}: the column mapping must be lines of 'Canonical: File header'"
+        )
+    declared = {_key(column.name): column.name for column in raw_schema.columns()}
+    mapping: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    for name, header in document.items():
+        canonical = declared.get(_key(name))
+        if canonical is None:
+            raise RawInputError(
+                f"{origin}: unknown column '{_show(name)}' (the canonical names are "
+                f"{', '.join(declared.values())})"
+            )
+        if canonical in mapping:
+            raise RawInputError(f"{origin}: {canonical} is mapped twice")
+        if not isinstance(header, str) or not header.strip():
+            raise RawInputError(f"{origin}: {canonical} must name one header of the file")
+        if header in headers:
+            raise RawInputError(
+                f"{origin}: header '{_show(header)}' is mapped twice "
+                f"({headers[header]} and {canonical})"
+            )
+        mapping[canonical] = header
+        headers[header] = canonical
+    return mapping
+
+
 def _key(name: str) -> str:
     return (
         " ".join(str(name).strip().lower().replace("_", " ").split()).replace(" ", "")
@@ -114,9 +238,57 @@ def _lit(text: str) -> str:
 
 
 def resolve_raw_path(configured: str | None) -> Path | None:
-    """The raw file the user asked for, or None for the synthetic default."""
-    value = (configured or "").strip() or os.environ.get("RAW_INVOICES", "").strip()
-    return Path(value).expanduser().resolve() if value else None
+    """The raw file or folder the user asked for (the first when several are named), or
+    None for the synthetic default."""
+    paths = raw_path_list(configured)
+    return paths[0] if paths else None
+
+
+def raw_path_list(configured) -> list[Path]:
+    """The paths the user named: the var (a path, or a list of paths) else RAW_INVOICES
+    (one path a line)."""
+    if isinstance(configured, str) and configured.strip().startswith(("[", '"')):
+        configured = json.loads(configured)  # the var as the source's meta renders it
+    if isinstance(configured, (list, tuple)):
+        values = [str(value) for value in configured]
+    else:
+        values = str(configured or "").strip().splitlines()
+        if not [v for v in values if v.strip()]:
+            values = os.environ.get("RAW_INVOICES", "").strip().splitlines()
+    return [Path(v.strip()).expanduser().resolve() for v in values if v.strip()]
+
+
+def raw_files(paths: list[Path]) -> list[Path]:
+    """The files to read, in order: each path named, a folder as every .csv, .parquet and
+    .xlsx file in it, in name order (not its subfolders; hidden files skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                entry
+                for entry in path.iterdir()
+                if entry.is_file()
+                and not entry.name.startswith(".")
+                and entry.suffix.lower() in SUPPORTED_EXTENSIONS
+            )
+            if not found:
+                raise RawInputError(
+                    f"{path.name}: the folder holds no {', '.join(SUPPORTED_EXTENSIONS)} file"
+                )
+            files.extend(found)
+        else:
+            files.append(path)
+    if len(set(files)) != len(files):
+        twice = next(f for f in files if files.count(f) > 1)
+        raise RawInputError(f"{twice.name}: the file is named twice")
+    return files
+
+
+def file_labels(files: list[Path]) -> list[str]:
+    """How the lines name their file: its name, or its whole path where two files in
+    different folders share a name."""
+    names = [f.name for f in files]
+    return [f.name if names.count(f.name) == 1 else str(f) for f in files]
 
 
 def default_synthetic_path(warehouse_path: str | None, customers: int, seed: int) -> Path:
@@ -140,23 +312,42 @@ def ensure_synthetic(path: Path, customers: int, seed: int) -> Path:
     return path
 
 
-def _map_columns(found: list[str], path: Path) -> dict[str, str]:
-    """canonical name -> column name in the file; raises when a required column is missing."""
+def _map_columns(found: list[str], path: Path, options: ReadOptions) -> dict[str, str]:
+    """canonical name -> column name in the file: the mapping's header, else the first
+    declared alias found; raises when a mapped header or a required column is missing."""
     by_key = {_key(c): c for c in found}
+    shown = ", ".join(_show(name, 30) for name in found[:12])
+    shown += f" and {len(found) - 12} more" if len(found) > 12 else ""
     mapping = {}
+    for canonical, header in options.mapping.items():
+        match = header if header in found else by_key.get(_key(header))
+        if match is None:
+            raise RawInputError(
+                f"{options.columns_origin}: header '{_show(header)}' (mapped to {canonical}) "
+                f"is not in {path.name} (found: {shown})"
+            )
+        mapping[canonical] = match
+    taken = set(mapping.values())
     for column in raw_schema.columns():
+        if column.name in mapping:
+            continue
         match = next(
-            (by_key[_key(a)] for a in column.aliases if _key(a) in by_key),
+            (
+                by_key[_key(a)]
+                for a in column.aliases
+                if _key(a) in by_key and by_key[_key(a)] not in taken
+            ),
             None,
         )
         if match is not None:
             mapping[column.name] = match
+            taken.add(match)
         elif column.required:
-            shown = ", ".join(_show(name, 30) for name in found[:12])
-            more = f" and {len(found) - 12} more" if len(found) > 12 else ""
             raise RawInputError(
                 f"{path.name}: required column {column.name} is missing "
-                f"(accepted names: {', '.join(column.aliases)}; found: {shown}{more})"
+                f"(accepted names: {', '.join(column.aliases)}; found: {shown}"
+                + ("; map it with --columns" if not options.columns else "")
+                + ")"
             )
     return mapping
 
@@ -173,6 +364,7 @@ class TypedInput:
     mapping: dict[str, str]  # canonical name -> the file's column
     source_types: dict[str, str]  # the file's column -> its type as read
     typed: dict[str, str] = field(default_factory=dict)  # canonical name -> typing SQL
+    rows: int = 0  # lines in the file (counted by find_problems)
 
     def select(self) -> str:
         """The typed lines in the canonical layout, numbered in file order."""
@@ -183,38 +375,71 @@ class TypedInput:
         return "select " + ", ".join(expressions) + ", source_row_number from input"
 
 
-def type_input(conn: duckdb.DuckDBPyConnection, path: Path) -> TypedInput:
+def type_input(
+    conn: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions | None = None
+) -> TypedInput:
     """Match the columns of the view `input` to the declared ones (raises when a required
     one is missing) and write the SQL that types each: null where a value present in the
     file cannot be typed, so that the checks can count those."""
+    options = options or ReadOptions()
     described = conn.sql("describe input").fetchall()
     found = [r[0] for r in described if r[0] != "source_row_number"]
-    typed_input = TypedInput(path, _map_columns(found, path), {r[0]: r[1] for r in described})
+    mapping = _map_columns(found, path, options)
+    source_types = {r[0]: r[1] for r in described}
+    if options.fill_down:
+        _fill_down_orders(conn, mapping, source_types, options.fill_down)
+    typed_input = TypedInput(path, mapping, source_types)
     for column in raw_schema.columns():
         source = typed_input.mapping.get(column.name)
         typed_input.typed[column.name] = (
             f"cast(null as {column.sql_type})"
             if source is None
-            else _typed(conn, column, source, typed_input.source_types[source].upper())
+            else _typed(conn, column, source, typed_input.source_types[source].upper(), options)
         )
     return typed_input
 
 
-def _typed(conn, column: Column, source: str, source_type: str) -> str:
+def _fill_down_orders(conn, mapping: dict, source_types: dict, columns: tuple[str, ...]) -> None:
+    """Replace the view `input` by one where a line without a value in `columns` takes the
+    first value of its order (its invoice number), in file order: an export that writes
+    order-level fields on an order's first line only."""
+    invoice = _q(mapping["InvoiceNo"])
+    replaced = []
+    for canonical in columns:
+        source = mapping.get(canonical)
+        if source is None:
+            continue
+        ref = _q(source)
+        value = f"nullif(trim({ref}), '')" if source_types[source].upper() == "VARCHAR" else ref
+        replaced.append(
+            f"coalesce({value}, first_value({value} ignore nulls) over (partition by "
+            f"{invoice} order by source_row_number rows between unbounded preceding and "
+            f"unbounded following)) as {ref}"
+        )
+    if replaced:
+        conn.execute("alter view input rename to input_as_written")
+        conn.execute(
+            f"create view input as select * replace ({', '.join(replaced)}) from input_as_written"
+        )
+
+
+def _typed(conn, column: Column, source: str, source_type: str, options: ReadOptions) -> str:
     """SQL typing one column; null where a present value cannot be typed."""
     ref = _q(source)
     text = f"trim(cast({ref} as varchar))"
     if column.sql_type == "VARCHAR":
         return f"cast({ref} as varchar)"
     if column.sql_type == "TIMESTAMP":
+        if source_type.startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"timezone({_lit(options.time_zone)}, {ref})"
         if source_type.startswith(("TIMESTAMP", "DATE")):
             return f"try_cast({ref} as timestamp)"
-        return _text_date_expression(conn, ref)
+        return _text_date_expression(conn, ref, options.time_zone)
     if column.sql_type == "DOUBLE":
         number = (
             f"cast({ref} as double)"
             if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL")
-            else f"try_cast({text} as double)"
+            else _text_number_expression(conn, text, options.decimal_separator)
         )
         # 'nan' and 'inf' are no prices
         return f"case when isfinite({number}) then {number} end"
@@ -235,10 +460,57 @@ def _typed(conn, column: Column, source: str, source_type: str) -> str:
     )
 
 
-def _text_date_expression(conn, ref: str) -> str:
+# Numbers written as text, by their decimal separator: '.' (1234.5, 1,234.5) or ','
+# (1234,5, 1.234,5). A group separator must group thousands, so '1,5' is never 15.
+NUMBER_LAYOUTS = {
+    ".": (r"[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)(\.[0-9]*)?([eE][+-]?[0-9]+)?", ",", "."),
+    ",": (r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]*)(,[0-9]*)?", ".", ","),
+}
+
+
+def _number_in_layout(text: str, separator: str) -> str:
+    pattern, group, decimal = NUMBER_LAYOUTS[separator]
+    plain = f"replace(replace({text}, {_lit(group)}, ''), {_lit(decimal)}, '.')"
+    return (
+        f"case when regexp_full_match({text}, {_lit(pattern)}) then try_cast({plain} as double) end"
+    )
+
+
+def _text_number_expression(conn, text: str, separator: str | None) -> str:
+    """Numbers as text: in the declared decimal layout, else the first of DuckDB's own
+    reading (14.5, 1e3), the '.' layout (1,234.5) and the ',' layout (14,5; 1.234,5) that
+    reads every value of the column, else the one that reads the most. A value none reads
+    stays null (or 'nan', 'inf': non-finite) and is reported by the check."""
+    plain = f"try_cast({text} as double)"
+    if separator:
+        return _number_in_layout(text, separator)
+    unread = {}
+    for expression in (plain, _number_in_layout(text, "."), _number_in_layout(text, ",")):
+        unread[expression] = conn.sql(
+            f"select count(*) from input where nullif({text}, '') is not null "
+            f"and {expression} is null"
+        ).fetchall()[0][0]
+        if unread[expression] == 0:
+            return expression
+    return min(unread, key=unread.get)
+
+
+# an offset at the end of a time (+0100, -05:00, +00) or Z, after an optional space
+TIME_OFFSET = r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
     """The first date layout that reads every value of a text column, else the one that
-    reads the most; values it cannot read stay null and are reported by the check."""
+    reads the most; values it cannot read stay null and are reported by the check. A
+    column whose times carry an offset or Z is read as instants and written as wall times
+    of `time_zone`."""
     text = f"nullif(trim(cast({ref} as varchar)), '')"
+    with_offset = conn.sql(
+        f"select count(*) from input where regexp_matches({text}, {_lit(TIME_OFFSET)})"
+    ).fetchall()[0][0]
+    if with_offset:
+        instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1') as timestamptz)"
+        return f"timezone({_lit(time_zone)}, {instant})"
     unparsed = {}
     for fmt in TEXT_DATE_FORMATS:
         expression = (
@@ -287,6 +559,7 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
     row = conn.sql(
         f"select count(*){aggregates}{''.join(', ' + t for t in touch)} from input"
     ).fetchall()[0]
+    typed_input.rows = row[0]
     if row[0] == 0:
         return [f"{name}: the file has a header but no rows"]
     problems = []
@@ -302,14 +575,30 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
 class RawInvoiceReader:
     """Reads one raw file through a private in-memory DuckDB connection."""
 
-    def __init__(self, path: Path, threads: int | None = None, memory_limit: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        options: ReadOptions | None = None,
+    ):
         self.path = path
+        self.options = options or ReadOptions()
+        self.rows = 0  # lines in the file, once checked
         self._link_dir: tempfile.TemporaryDirectory | None = None
         self.conn = duckdb.connect()
         if threads:
             self.conn.execute(f"set threads = {int(threads)}")
         if memory_limit:
             self.conn.execute(f"set memory_limit = {_lit(memory_limit)}")
+        try:  # times without an offset are the time zone's wall times
+            self.conn.execute(f"set TimeZone = {_lit(self.options.time_zone)}")
+        except duckdb.Error:
+            self.conn.close()
+            raise RawInputError(
+                f"var time_zone: unknown time zone '{_show(self.options.time_zone)}' "
+                "(use a name such as UTC or Europe/London)"
+            ) from None
 
     # -- reading -----------------------------------------------------------------------
     def _register_input(self) -> None:
@@ -366,7 +655,7 @@ class RawInvoiceReader:
         """Read a CSV with the dialect its header shows, strictly: DuckDB's sniffer, shown a
         line with a field too many, settles for one column and reads the file as nonsense;
         told the columns, it names the line."""
-        delimiter, names = _csv_header(self.path)
+        delimiter, names = _csv_header(self.path, tuple(self.options.mapping.values()))
         columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in names) + "}"
         errors = []
         for encoding in ("utf-8", "latin-1"):
@@ -440,8 +729,9 @@ class RawInvoiceReader:
         Raises RawInputError with the first problem."""
         self._register_input()
         try:
-            typed_input = type_input(self.conn, self.path)
+            typed_input = type_input(self.conn, self.path, self.options)
             problems = find_problems(self.conn, typed_input)
+            self.rows = typed_input.rows
         except duckdb.Error as error:  # DuckDB reads lazily: damage may show only now
             ext = self.path.suffix.lower()
             raise RawInputError(
@@ -461,6 +751,60 @@ class RawInvoiceReader:
         if self._link_dir is not None:
             self._link_dir.cleanup()
             self._link_dir = None
+
+
+class RawInvoiceFiles:
+    """Several raw files read as one history, in order. Each is read and checked on its
+    own (a problem names its file) before any is loaded; every line keeps its file
+    (`source_file`) and its line number there (`source_line_number`), and
+    `source_row_number` numbers the lines across the files (the key of a line through
+    cleaning): a file's lines follow the lines of the files before it."""
+
+    def __init__(
+        self,
+        paths: list[Path],
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        options: ReadOptions | None = None,
+    ):
+        self.files = raw_files(paths)
+        self.labels = file_labels(self.files)
+        self.readers = [RawInvoiceReader(f, threads, memory_limit, options) for f in self.files]
+
+    def check(self) -> list[str]:
+        """Check every file; returns, per file, the SELECT of its lines with provenance."""
+        selects, offset = [], 0
+        for reader, label in zip(self.readers, self.labels, strict=True):
+            typed = reader.check()
+            selects.append(
+                f"select * replace (source_row_number + {offset} as source_row_number), "
+                f"{_lit(label)} as source_file, source_row_number as source_line_number "
+                f"from ({typed})"
+            )
+            offset += reader.rows
+        return selects
+
+    def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
+        selects = self.check()
+        streams = [
+            reader.conn.sql(select).to_arrow_reader(batch_size)
+            for reader, select in zip(self.readers, selects, strict=True)
+        ]
+        schema = streams[0].schema
+
+        def batches():
+            for stream in streams:
+                yield from stream
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+    @property
+    def rows(self) -> int:
+        return sum(reader.rows for reader in self.readers)
+
+    def close(self) -> None:
+        for reader in self.readers:
+            reader.close()
 
 
 def _in_bounds(column: Column, typed: str) -> str:
@@ -492,9 +836,10 @@ def _problem(column: Column, kind: str, count: int, line: int, example) -> str:
     return f"has {count} {bounds}, e.g. '{_show(example)}' on line {line}"
 
 
-def _csv_header(path: Path) -> tuple[str, list[str]]:
+def _csv_header(path: Path, mapped: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """The delimiter (',', ';', tab or '|': the one that finds the most known column names
-    in the first line, then the most fields) and the column names, made unique."""
+    (declared aliases and `mapped` headers) in the first line, then the most fields) and
+    the column names, made unique."""
     with open(path, "rb") as handle:
         head = handle.read(1 << 20)
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
@@ -506,6 +851,7 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
     if not line.strip():
         raise RawInputError(f"{path.name}: the first line (the header) is empty")
     known = {_key(alias) for column in raw_schema.columns() for alias in column.aliases}
+    known |= {_key(header) for header in mapped}
     best = None
     for delimiter in (",", ";", "\t", "|"):
         try:
@@ -603,21 +949,29 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         self._readers: list[RawInvoiceReader] = []
 
     def load(self, source_config):
-        raw_path = resolve_raw_path(source_config.get("raw_path"))
-        if raw_path is None:
+        paths = raw_path_list(source_config.get("raw_path"))
+        if not paths:
             customers = int(source_config.get("synthetic_customers") or synthetic.DEFAULT_CUSTOMERS)
             seed = int(source_config.get("synthetic_seed") or synthetic.DEFAULT_SEED)
             # beside the published warehouse, not the build file (`segments build` builds
             # in a release folder of the warehouse's state)
             warehouse = os.environ.get("SEGMENTS_DB") or getattr(self.creds, "path", None)
-            raw_path = ensure_synthetic(
-                default_synthetic_path(warehouse, customers, seed), customers, seed
-            )
+            paths = [
+                ensure_synthetic(
+                    default_synthetic_path(warehouse, customers, seed), customers, seed
+                )
+            ]
         settings = getattr(self.creds, "settings", None) or {}
-        reader = RawInvoiceReader(
-            raw_path,
+        options = read_options(
+            source_config.get("raw_columns"),
+            source_config.get("time_zone"),
+            source_config.get("decimal_separator"),
+        )
+        files = RawInvoiceFiles(
+            paths,
             threads=settings.get("threads"),
             memory_limit=settings.get("memory_limit"),
+            options=options,
         )
-        self._readers.append(reader)  # keep the connection alive while dbt streams it
-        return reader.read()
+        self._readers.append(files)  # keep the connections alive while dbt streams them
+        return files.read()

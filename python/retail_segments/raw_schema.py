@@ -15,7 +15,7 @@ from .settings import project_dir
 
 SOURCE_FILE = Path("models") / "staging" / "online_retail" / "_online_retail__sources.yml"
 # added by the loader, not read from the file
-LOADER_COLUMNS = {"source_row_number"}
+LOADER_COLUMNS = {"source_row_number", "source_file", "source_line_number"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ renamed as (
 
     select
         source_row_number,
+        source_file,
+        source_line_number,
         trim(InvoiceNo) as invoice_no,
         trim(StockCode) as stock_code,
         trim(Description) as description,

@@ -1,0 +1,379 @@
+"""Issue #21: a shop's own exports. A column mapping for any layout, a folder of monthly
+files read as one history (every line keeping its file and line), times with an offset,
+decimal commas. The real data, rewritten at test time as a Shopify orders export (never
+committed), must give the UCI file's figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import (
+    PROJECT,
+    REAL_DATA,
+    build_warehouse,
+    frame,
+    needs_real_data,
+    query,
+    run_segments,
+)
+from retail_segments.raw_loader import (
+    RawInputError,
+    RawInvoiceFiles,
+    read_options,
+    read_raw_invoices,
+)
+
+SHOPIFY_MAPPING = PROJECT / "mappings" / "shopify_orders.yml"
+WOOCOMMERCE_MAPPING = PROJECT / "mappings" / "woocommerce_line_items.yml"
+
+
+def _lines(n: int = 6) -> pd.DataFrame:
+    """A few valid lines in the Online Retail layout."""
+    return pd.DataFrame(
+        {
+            "InvoiceNo": [f"5363{i:02d}" for i in range(n)],
+            "StockCode": ["85123A"] * n,
+            "Description": ["WHITE HANGING HEART"] * n,
+            "Quantity": [6] * n,
+            "InvoiceDate": ["2011-01-04 10:00:00"] * n,
+            "UnitPrice": ["2.55"] * n,
+            "CustomerID": ["17850"] * n,
+            "Country": ["United Kingdom"] * n,
+        }
+    )
+
+
+def _read(path: Path, **options) -> pd.DataFrame:
+    """The lines as the build loads them, in input order."""
+    files = RawInvoiceFiles([path], options=read_options(**options))
+    try:
+        lines = files.read().read_all().to_pandas()
+    finally:
+        files.close()
+    return lines.sort_values("source_row_number", ignore_index=True)
+
+
+def _problem(path: Path, **options) -> str:
+    with pytest.raises(RawInputError) as caught:
+        _read(path, **options)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# ------------------------------------------------------------------------- column mapping
+
+
+def test_a_mapping_names_the_files_own_headers(tmp_path):
+    shop = _lines().rename(
+        columns={"InvoiceNo": "Order", "UnitPrice": "Price each", "CustomerID": "E-mail"}
+    )
+    shop["E-mail"] = " Jane@Example.com "
+    path = tmp_path / "orders.csv"
+    shop.to_csv(path, index=False)
+    # without a mapping: the clear error, now pointing at --columns
+    assert _problem(path).startswith("orders.csv: required column InvoiceNo is missing")
+    assert "map it with --columns" in _problem(path)
+    read = _read(
+        path, columns={"InvoiceNo": "Order", "UnitPrice": "Price each", "CustomerID": "E-mail"}
+    )
+    assert list(read["InvoiceNo"]) == list(shop["Order"])
+    assert (read["UnitPrice"] == 2.55).all()
+    # an e-mail is a customer id as written (the staging model trims it; case is kept)
+    assert (read["CustomerID"] == " Jane@Example.com ").all()
+
+
+def test_a_mapping_file_is_checked_in_one_line(tmp_path):
+    path = tmp_path / "orders.csv"
+    _lines().rename(columns={"InvoiceNo": "Order"}).to_csv(path, index=False)
+    mapping = tmp_path / "shop.yml"
+
+    def problem(text: str) -> str:
+        mapping.write_text(text)
+        with pytest.raises(RawInputError) as caught:
+            _read(path, columns=str(mapping))
+        assert "\n" not in str(caught.value)
+        return str(caught.value)
+
+    assert problem("InvoiceNo: Order\nOrderTotal: Total\n").startswith(
+        "shop.yml: unknown column 'OrderTotal' (the canonical names are InvoiceNo,"
+    )
+    assert problem("InvoiceNo: Order\nStockCode: Order\n") == (
+        "shop.yml: header 'Order' is mapped twice (InvoiceNo and StockCode)"
+    )
+    assert problem("InvoiceNo: Order number\n").startswith(
+        "shop.yml: header 'Order number' (mapped to InvoiceNo) is not in orders.csv (found: Order,"
+    )
+    assert problem("- InvoiceNo\n").startswith("shop.yml: the column mapping must be lines of")
+    assert problem("InvoiceNo: [Order\n").startswith("shop.yml: the column mapping is not YAML")
+    assert problem("InvoiceNo: Order\nfill_down: [Invoice]\n").startswith(
+        "shop.yml: fill_down lists 'Invoice'"
+    )
+
+
+def test_the_shipped_mappings_name_every_required_column():
+    for path in (SHOPIFY_MAPPING, WOOCOMMERCE_MAPPING):
+        options = read_options(columns=str(path))
+        assert set(options.mapping) == {
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        }, path.name
+    assert read_options(columns=str(SHOPIFY_MAPPING)).fill_down == ("CustomerID", "Country")
+
+
+def test_order_level_fields_are_carried_down_the_order(tmp_path):
+    """Shopify writes the e-mail and the country on an order's first line only."""
+    lines = _lines(5)
+    lines["InvoiceNo"] = ["#1001", "#1001", "#1002", "#1002", "#1003"]
+    lines["CustomerID"] = ["a@x.com", None, "b@x.com", "", None]
+    lines["Country"] = ["France", None, "Spain", None, None]
+    path = tmp_path / "orders.csv"
+    lines.to_csv(path, index=False)
+    read = _read(path, columns={"CustomerID": "CustomerID", "fill_down": ["CustomerID", "Country"]})
+    assert list(read["CustomerID"].fillna("-")) == ["a@x.com", "a@x.com", "b@x.com", "b@x.com", "-"]
+    assert list(read["Country"].fillna("-")) == ["France", "France", "Spain", "Spain", "-"]
+    # without fill_down a line keeps what it has
+    assert list(_read(path)["CustomerID"].isna()) == [False, True, False, True, True]
+
+
+# ------------------------------------------------------------------------------- formats
+
+
+def test_times_with_an_offset_are_stored_in_the_time_zone(tmp_path):
+    lines = _lines(5)
+    lines["InvoiceDate"] = [
+        "2011-01-04 10:00:00 +0000",
+        "2011-01-04T10:00:00Z",
+        "2011-01-04 11:00:00+01:00",
+        "2011-01-04 05:00:00 -0500",
+        "2011-07-04 10:00:00 +0000",
+    ]
+    path = tmp_path / "orders.csv"
+    lines.to_csv(path, index=False)
+    utc = _read(path)["InvoiceDate"]
+    assert list(utc) == [pd.Timestamp("2011-01-04 10:00")] * 4 + [pd.Timestamp("2011-07-04 10:00")]
+    # London wall time: the same in winter, an hour later in summer
+    london = _read(path, time_zone="Europe/London")["InvoiceDate"]
+    assert list(london)[0] == pd.Timestamp("2011-01-04 10:00")
+    assert list(london)[4] == pd.Timestamp("2011-07-04 11:00")
+    assert _problem(path, time_zone="Mars/Olympus") == (
+        "var time_zone: unknown time zone 'Mars/Olympus' (use a name such as UTC or Europe/London)"
+    )
+
+
+def test_decimal_commas_and_thousands_separators(tmp_path):
+    lines = _lines(4)
+    path = tmp_path / "orders.csv"
+    lines.assign(UnitPrice=["14,6650", "1.234,50", "0,85", "3"]).to_csv(path, index=False, sep=";")
+    assert list(_read(path)["UnitPrice"]) == [14.665, 1234.5, 0.85, 3.0]
+    lines.assign(UnitPrice=["14.6650", "1,234.50", "0.85", "3"]).to_csv(path, index=False)
+    assert list(_read(path)["UnitPrice"]) == [14.665, 1234.5, 0.85, 3.0]
+    # '1,5' is no number where the rest of the column writes a decimal point...
+    lines.assign(UnitPrice=["1,5", "2.55", "2.55", "2.55"]).to_csv(path, index=False)
+    assert _problem(path) == (
+        "orders.csv: column UnitPrice has 1 values that are not numbers, e.g. '1,5' on line 1"
+    )
+    # ... and is 1.5 when the shop says its separator is a comma
+    lines.assign(UnitPrice=["1,5", "2,55", "2,55", "1.002,55"]).to_csv(path, index=False)
+    assert list(_read(path, decimal_separator=",")["UnitPrice"]) == [1.5, 2.55, 2.55, 1002.55]
+
+
+@needs_real_data
+def test_a_european_csv_reads_as_the_original(tmp_path):
+    """`;` separators, decimal commas, `01.01.2011 12:00` dates: the same lines."""
+    original = duckdb.sql(
+        f"select * from '{REAL_DATA}' where InvoiceDate < '2011-01-01' order by all"
+    ).df()
+    european = original.assign(
+        InvoiceDate=original["InvoiceDate"].dt.strftime("%d.%m.%Y %H:%M"),
+        UnitPrice=original["UnitPrice"].map(lambda v: f"{v:.4f}".replace(".", ",")),
+    )
+    path = tmp_path / "european.csv"
+    european.to_csv(path, index=False, sep=";", encoding="latin-1", errors="replace")
+    read = read_raw_invoices(path).to_pandas()
+    assert len(read) == len(original) == 42_481
+    assert (read["UnitPrice"].round(4) == original["UnitPrice"].round(4)).all()
+    assert (read["InvoiceDate"] == original["InvoiceDate"]).all()
+
+
+# ----------------------------------------------------------------------- several files
+
+
+def test_a_folder_is_read_in_name_order_with_each_lines_file(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _lines(3).to_csv(folder / "2011-02.csv", index=False)
+    _lines(2).to_parquet(folder / "2011-01.parquet", index=False)
+    (folder / "notes.txt").write_text("not an export")
+    (folder / ".2011-03.csv").write_text("a hidden file")
+    read = _read(folder)
+    assert list(read["source_file"]) == ["2011-01.parquet"] * 2 + ["2011-02.csv"] * 3
+    assert list(read["source_line_number"]) == [1, 2, 1, 2, 3]
+    assert list(read["source_row_number"]) == [1, 2, 3, 4, 5]
+    # a broken file is named, and nothing is read
+    _lines(2).assign(Quantity=["6", "six"]).to_csv(folder / "2011-03.csv", index=False)
+    assert _problem(folder) == (
+        "2011-03.csv: column Quantity has 1 values that are not whole numbers, e.g. 'six' on line 2"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _problem(empty) == "empty: the folder holds no .parquet, .csv, .xlsx file"
+
+
+def test_segments_build_names_the_broken_file_and_the_mapping(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _lines(3).rename(columns={"InvoiceNo": "Order"}).to_csv(folder / "a.csv", index=False)
+    mapping = tmp_path / "shop.yml"
+    mapping.write_text("InvoiceNo: Order number\n")
+    result = run_segments(
+        "build",
+        "--raw",
+        str(folder),
+        "--columns",
+        str(mapping),
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: shop.yml: header 'Order number' (mapped to InvoiceNo) is not in a.csv "
+        "(found: Order, StockCode, Description, Quantity, InvoiceDate, UnitPrice, "
+        "CustomerID, Country)"
+    ]
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+# ------------------------------------------------- the real data as a Shopify export
+
+
+def _write_shopify_months(folder: Path) -> dict[str, int]:
+    """The real data as Shopify's orders export, one CSV a month (by the order's first
+    line): `#` order names, customers as e-mail addresses, times with ` +0000`, the e-mail
+    and the country on an order's first line only, returns as negative quantities, and
+    Shopify's refund columns (empty: the build does not read them). Returns lines a file."""
+    folder.mkdir()
+    con = duckdb.connect()
+    con.sql(f"create table lines as select *, row_number() over () as n from '{REAL_DATA}'")
+    con.sql(
+        """
+        create table shop as select
+            '#' || InvoiceNo as "Name",
+            case when first_line and CustomerID is not null
+                then cast(cast(CustomerID as bigint) as varchar) || '@example.com' end
+                as "Email",
+            case when first_line then 'paid' end as "Financial Status",
+            strftime(InvoiceDate, '%Y-%m-%d %H:%M:%S') || ' +0000' as "Created at",
+            Quantity as "Lineitem quantity",
+            Description as "Lineitem name",
+            UnitPrice as "Lineitem price",
+            StockCode as "Lineitem sku",
+            case when first_line then Country end as "Billing Country",
+            null as "Refunded Amount",
+            null as "Cancelled at",
+            month,
+            n
+        from (
+            select
+                *,
+                row_number() over (partition by InvoiceNo order by n) = 1 as first_line,
+                strftime(min(InvoiceDate) over (partition by InvoiceNo), '%Y-%m') as month
+            from lines
+        )
+        """
+    )
+    counts = {}
+    for month, lines in con.sql(
+        "select month, count(*) from shop group by 1 order by 1"
+    ).fetchall():
+        name = f"orders_export_{month}.csv"
+        con.sql(
+            f"copy (select * exclude (month, n) from shop where month = '{month}' order by n) "
+            f"to '{folder / name}' (header)"
+        )
+        counts[name] = lines
+    return counts
+
+
+@pytest.fixture(scope="module")
+def shopify_db(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    if not REAL_DATA.exists():
+        pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
+    folder = tmp_path_factory.mktemp("shopify")
+    counts = _write_shopify_months(folder / "exports")
+    db = folder / "segments.duckdb"
+    build_warehouse(
+        db,
+        "--raw",
+        str(folder / "exports"),
+        "--columns",
+        str(SHOPIFY_MAPPING),
+        "--matching",
+        "reference",
+        "--vars",
+        "{rfm_as_of: '2011-12-09'}",
+    )
+    return db, counts
+
+
+@needs_real_data
+def test_a_shopify_export_by_month_gives_the_uci_files_figures(shopify_db, real_reference_db):
+    db, counts = shopify_db
+    audit = (
+        "select step, rule_name, rows_in, rows_removed, rows_out "
+        "from marts.data_quality_audit order by step"
+    )
+    assert frame(db, audit).equals(frame(real_reference_db, audit))
+    steps = query(db, audit)
+    assert steps[0][2] == 541_909 and steps[-1][4] == 391_150
+    (revenue,) = query(db, "select sum(revenue) from marts.fct_invoices")[0]
+    assert float(revenue) == pytest.approx(8_263_592.99, abs=0.005)
+    rfm = (
+        "select {id} as customer_id, recency_days, frequency, monetary, is_outlier "
+        "from marts.customer_rfm order by 1"
+    )
+    shop_rfm = frame(db, rfm.format(id="replace(customer_id, '@example.com', '')"))
+    uci_rfm = frame(real_reference_db, rfm.format(id="customer_id"))
+    assert len(shop_rfm) == 4_334
+    assert shop_rfm.equals(uci_rfm)
+    scores = "select {id} as c, rfm_cell, rfm_segment from marts.customer_rfm_scores order by 1"
+    assert frame(db, scores.format(id="replace(customer_id, '@example.com', '')")).equals(
+        frame(real_reference_db, scores.format(id="customer_id"))
+    )
+    # the order names keep Shopify's '#'; the customer ids the e-mail as written
+    assert query(db, "select min(invoice_no), min(customer_id) from marts.fct_invoices")[0] == (
+        "#536365",
+        "12346@example.com",
+    )
+
+
+@needs_real_data
+def test_every_file_is_counted(shopify_db):
+    db, counts = shopify_db
+    files = frame(
+        db,
+        "select file_order, source_file, any_value(file_lines) as lines, "
+        "sum(lines) filter (where fate = 'kept') as kept "
+        "from marts.data_quality_files group by 1, 2 order by 1",
+    )
+    assert list(files["source_file"]) == sorted(counts)
+    assert dict(zip(files["source_file"], files["lines"], strict=True)) == counts
+    assert files["lines"].sum() == 541_909 and files["kept"].sum() == 391_150
+    # each line keeps its file and its line there
+    (lines, first_line, last_line) = query(
+        db,
+        "select count(*), min(source_line_number), max(source_line_number) "
+        "from staging.stg_online_retail__invoice_lines "
+        "where source_file = 'orders_export_2011-01.csv'",
+    )[0]
+    assert lines == counts["orders_export_2011-01.csv"] and first_line == 1 and last_line == lines
