@@ -19,11 +19,16 @@
 
 {#- Post-hook: write the model's table to <export dir>/<name>.parquet and .csv, ordered
     by its key, for import into marketing tools. The folder may hold any character (quotes
-    too): it is written as an escaped SQL string. -#}
+    too): it is written as an escaped SQL string. Var activation_exports: false writes
+    nothing (a project that uses this one as a package reads the marts instead). -#}
 {% macro export_for_activation(order_by) -%}
+    {%- if var('activation_exports', true) in (false, 'false', 'False') -%}
+        select 1
+    {%- else -%}
     {%- set folder = activation_export_dir() | replace("'", "''") -%}
     copy (select * from {{ this }} order by {{ order_by }})
         to '{{ folder }}/{{ this.identifier }}.parquet' (format parquet);
     copy (select * from {{ this }} order by {{ order_by }})
         to '{{ folder }}/{{ this.identifier }}.csv' (format csv, header true)
+    {%- endif -%}
 {%- endmacro %}

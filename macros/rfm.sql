@@ -51,3 +51,15 @@
     and {{ scores }}.f_score between {{ rules }}.f_min and {{ rules }}.f_max
     and {{ scores }}.m_score between {{ rules }}.m_min and {{ rules }}.m_max
 {%- endmacro %}
+
+
+{#- The fct_invoices column a customer's value is measured in for lifetime value: revenue,
+    or margin (var clv_value_basis), which needs unit costs in the export. -#}
+{% macro clv_value_column() -%}
+    {%- set basis = var('clv_value_basis', 'revenue') -%}
+    {%- if basis not in ('revenue', 'margin') -%}
+        {{ exceptions.raise_compiler_error(
+            "var clv_value_basis is '" ~ basis ~ "'; use revenue or margin") }}
+    {%- endif -%}
+    {{ basis }}
+{%- endmacro %}

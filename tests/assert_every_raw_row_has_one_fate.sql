@@ -1,5 +1,5 @@
 -- Every raw row has exactly one fate, and the kept ones are exactly fct_sales_lines:
---   1. the raw file's rows, counted from the source itself, equal the classified rows;
+--   1. the raw rows, counted from the input itself, equal the classified rows;
 --   2. no classified row is repeated;
 --   3. every row classified as kept is in fct_sales_lines and nothing else is;
 --   4. every row classified as a duplicate has a kept identical twin earlier in the file.
@@ -8,7 +8,8 @@ with
 
 raw_rows as (
 
-    select count(*) as n from {{ source('online_retail', 'invoice_lines') }}
+    -- the input as loaded: the source, or the model var order_lines names (macro order_lines)
+    select count(*) as n from ({{ order_lines() }}) as input_lines
 
 ),
 

@@ -11,6 +11,7 @@ select
     quantity,
     invoiced_at,
     unit_price,
+    unit_cost,
     customer_id,
     country,
     is_cancellation

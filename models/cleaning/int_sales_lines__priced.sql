@@ -3,7 +3,8 @@
 select
     lines.*,
     lines.quantity - lines.quantity_canceled as net_quantity,
-    lines.unit_price * (lines.quantity - lines.quantity_canceled) as line_revenue
+    lines.unit_price * (lines.quantity - lines.quantity_canceled) as line_revenue,
+    lines.unit_cost * (lines.quantity - lines.quantity_canceled) as line_cost
 from {{ ref('int_sales_lines__products') }} as lines
 {{- cleaning_rule_lookups('int_sales_lines__priced') }}
 where {{ cleaning_rule_filter('int_sales_lines__priced') }}

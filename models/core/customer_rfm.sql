@@ -15,7 +15,8 @@ invoices as (
         fct_invoices.invoice_no,
         fct_invoices.invoiced_at,
         fct_invoices.country,
-        fct_invoices.revenue
+        fct_invoices.revenue,
+        fct_invoices.margin
     from {{ ref('fct_invoices') }} as fct_invoices
     cross join as_of
     where cast(fct_invoices.invoiced_at as date) <= as_of.as_of_date
@@ -28,6 +29,8 @@ per_customer as (
         customer_id,
         count(distinct invoice_no) as frequency,
         {{ round_money('sum(revenue)') }} as monetary,
+        -- known only when every invoice's margin is (the export gives unit costs)
+        case when count(margin) = count(*) then {{ round_money('sum(margin)') }} end as margin,
         min(invoiced_at) as first_purchase_at,
         max(invoiced_at) as last_purchase_at,
         count(distinct cast(invoiced_at as date)) as purchase_days,
@@ -50,6 +53,7 @@ measures as (
             as recency_days,
         per_customer.frequency,
         per_customer.monetary,
+        per_customer.margin,
         {{ round_money('per_customer.monetary / per_customer.frequency') }} as avg_invoice_value,
         {{ days_between('cast(per_customer.first_purchase_at as date)', 'as_of.as_of_date') }}
             as tenure_days,

@@ -1,5 +1,5 @@
 -- One row per kept purchase line, after every cleaning rule, with revenue net of
--- cancellations.
+-- cancellations, and cost and gross margin where the shop's export gives unit costs.
 select
     source_row_number as sales_line_id,
     invoice_no,
@@ -12,5 +12,8 @@ select
     quantity_canceled,
     net_quantity,
     unit_price,
-    line_revenue
+    line_revenue,
+    unit_cost,
+    line_cost,
+    line_revenue - line_cost as line_margin
 from {{ ref('int_sales_lines__priced') }}

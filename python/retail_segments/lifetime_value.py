@@ -80,7 +80,10 @@ def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.
     plain note on what the fit means."""
     rows = []
     for window in WINDOWS:
+        # in one order whatever order the rows arrive in: the optimiser's sums, and so the
+        # last digits of the estimates, are then the same on every build
         part = histories[(histories["fit_window"] == window) & (histories["t"] > 0)]
+        part = part.sort_values("customer_id", kind="stable")
         x, t_x, t, m = _arrays(part)
         spend = _spend_rows(x, m)
         if len(part) < settings.min_customers or spend.sum() < settings.min_customers:

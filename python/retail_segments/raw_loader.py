@@ -181,10 +181,10 @@ def _fill_down(value, origin: str) -> tuple[str, ...]:
     columns = []
     for name in names if isinstance(names, list) else [names]:
         canonical = declared.get(_key(str(name)))
-        if canonical is None or canonical == "InvoiceNo":
+        if canonical is None or canonical == raw_schema.order_column():
             raise RawInputError(
                 f"{origin}: fill_down lists '{_show(name)}'; list canonical columns other "
-                "than InvoiceNo, e.g. [CustomerID, Country]"
+                f"than {raw_schema.order_column()}, e.g. [CustomerID, Country]"
             )
         columns.append(canonical)
     return tuple(dict.fromkeys(columns))
@@ -403,7 +403,7 @@ def _fill_down_orders(conn, mapping: dict, source_types: dict, columns: tuple[st
     """Replace the view `input` by one where a line without a value in `columns` takes the
     first value of its order (its invoice number), in file order: an export that writes
     order-level fields on an order's first line only."""
-    invoice = _q(mapping["InvoiceNo"])
+    invoice = _q(mapping[raw_schema.order_column()])
     replaced = []
     for canonical in columns:
         source = mapping.get(canonical)

@@ -25,6 +25,7 @@ class Column:
     sql_type: str  # DuckDB type: VARCHAR, BIGINT (whole numbers), DOUBLE or TIMESTAMP
     required: bool = True  # the file must have the column
     values_required: bool = True  # every line must have a value in it
+    identifies_order: bool = False  # the lines of one order share its value
 
 
 @cache
@@ -51,6 +52,13 @@ def columns(project: Path | None = None) -> tuple[Column, ...]:
                 sql_type=column["data_type"].upper(),
                 required=bool(meta["required"]),
                 values_required=bool(meta["values_required"]),
+                identifies_order=bool(meta.get("identifies_order", False)),
             )
         )
     return tuple(declared)
+
+
+def order_column(project: Path | None = None) -> str:
+    """The column whose value the lines of one order share (the invoice number)."""
+    (name,) = (column.name for column in columns(project) if column.identifies_order)
+    return name

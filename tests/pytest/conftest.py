@@ -147,9 +147,12 @@ def query(db: Path, sql: str) -> list[tuple]:
         return conn.sql(sql).fetchall()
 
 
-def frame(db: Path, sql: str):
-    """The rows of `sql` on the warehouse `db` (read-only), as a pandas frame."""
+def frame(db: Path, sql: str, attach: dict[str, Path] | None = None):
+    """The rows of `sql` on the warehouse `db` (read-only), as a pandas frame; `attach`
+    names other warehouses the query reads (read-only too)."""
     with duckdb.connect(str(db), read_only=True) as conn:
+        for name, other in (attach or {}).items():
+            conn.execute(f"attach '{other}' as {name} (read_only)")
         return conn.sql(sql).df()
 
 

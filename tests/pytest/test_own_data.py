@@ -377,3 +377,74 @@ def test_every_file_is_counted(shopify_db):
         "where source_file = 'orders_export_2011-01.csv'",
     )[0]
     assert lines == counts["orders_export_2011-01.csv"] and first_line == 1 and last_line == lines
+
+
+# ------------------------------------------------------------------------ gross margin
+
+
+@pytest.fixture(scope="module")
+def margin_db(synthetic_db, tmp_path_factory) -> Path:
+    """The embedded synthetic data with a unit cost of 60% of each price, lifetime value
+    measured in margin."""
+    from retail_segments import raw_loader, synthetic
+
+    raw = raw_loader.default_synthetic_path(
+        str(synthetic_db), synthetic.DEFAULT_CUSTOMERS, synthetic.DEFAULT_SEED
+    )
+    folder = tmp_path_factory.mktemp("margin")
+    with_cost = folder / "with_cost.parquet"
+    duckdb.sql(f"copy (select *, UnitPrice * 0.6 as UnitCost from '{raw}') to '{with_cost}'")
+    db = folder / "segments.duckdb"
+    build_warehouse(db, "--raw", str(with_cost), "--vars", "{clv_value_basis: margin}")
+    return db
+
+
+def test_unit_costs_give_margin_beside_revenue(margin_db, synthetic_db):
+    lines = frame(
+        margin_db,
+        "select count(*) as n, max(abs(line_margin - 0.4 * line_revenue)) as off, "
+        "count(line_margin) as with_margin from marts.fct_sales_lines",
+    ).iloc[0]
+    assert lines["n"] == lines["with_margin"] > 300_000 and lines["off"] < 1e-6
+    # revenue is what it was without costs; margin 40% of it, per customer to the cent
+    customers = frame(
+        margin_db,
+        """
+        select count(*) as n,
+            count(*) filter (where with_cost.monetary != plain.monetary) as revenue_moved,
+            max(abs(with_cost.margin - 0.4 * with_cost.monetary)
+                / with_cost.frequency) as cents_off_per_invoice
+        from marts.customer_rfm as with_cost
+        join plain_db.marts.customer_rfm as plain using (customer_id)
+        """,
+        attach={"plain_db": synthetic_db},
+    ).iloc[0]
+    assert customers["n"] == 4_000 and customers["revenue_moved"] == 0
+    assert customers["cents_off_per_invoice"] <= 0.01
+    # without costs there is no margin, and nothing else changed
+    (margins,) = query(synthetic_db, "select count(margin) from marts.customer_rfm")[0]
+    assert margins == 0
+
+
+def test_lifetime_value_in_margin_is_the_revenue_value_scaled(margin_db, synthetic_db):
+    """Gamma-Gamma is scale-equivariant: spends 40% as large give the same shape and a
+    scale 40% as large, so every customer's 12-month CLV in margin is 40% of it in
+    revenue, and the purchase forecasts do not change."""
+    clv = frame(
+        margin_db,
+        """
+        select
+            count(*) as n,
+            min(margin_clv.clv_12m / plain.clv_12m) as low,
+            max(margin_clv.clv_12m / plain.clv_12m) as high,
+            max(abs(margin_clv.expected_purchases_365d - plain.expected_purchases_365d))
+                as purchases_off
+        from marts.customer_lifetime_value as margin_clv
+        join plain_db.marts.customer_lifetime_value as plain using (customer_id)
+        where plain.clv_12m >= 50
+        """,
+        attach={"plain_db": synthetic_db},
+    ).iloc[0]
+    assert clv["n"] > 1_000
+    assert 0.398 <= clv["low"] <= clv["high"] <= 0.402, clv
+    assert clv["purchases_off"] < 1e-9

@@ -147,7 +147,9 @@ def test_the_raw_layout_is_declared_once():
 
     declared = raw_schema.columns(PROJECT)
     # the layout the bad-input tests write files in, and the values they leave empty
-    assert [c.name for c in declared] == COLUMNS
+    # UnitCost: optional, for gross margin (issue #21)
+    assert [c.name for c in declared] == [*COLUMNS, "UnitCost"]
+    assert not any(c.required or c.values_required for c in declared if c.name == "UnitCost")
     assert {c.name for c in declared if c.values_required} == REQUIRED_VALUES
     assert {c.sql_type for c in declared} == {"VARCHAR", "BIGINT", "TIMESTAMP", "DOUBLE"}
     aliases = {alias for column in declared for alias in column.aliases}

@@ -9,7 +9,8 @@
 -- A purchase is a day with at least one invoice (as in BTYD practice, several invoices on
 -- one day are one purchase). x = purchase days - 1 (repeat purchases), t_x = days from the
 -- first to the last purchase day, t = days from the first purchase day to the window's end,
--- repeat_spend_mean = mean net revenue of the repeat purchase days (null without one).
+-- repeat_spend_mean = mean net revenue of the repeat purchase days (null without one); with
+-- var clv_value_basis: margin, revenue here is the purchase days' gross margin instead.
 with
 
 as_of as (
@@ -23,7 +24,10 @@ purchase_days as (
     select
         invoices.customer_id,
         cast(invoices.invoiced_at as date) as purchase_date,
-        sum(invoices.revenue) as revenue
+        -- the value a purchase is worth: its revenue, or its gross margin (var clv_value_basis)
+        -- in exact decimals: sums and means come out the same in any order, so the fits
+        -- repeat to the last digit
+        sum(cast(invoices.{{ clv_value_column() }} as decimal(18, 2))) as revenue
     from {{ ref('fct_invoices') }} as invoices
     cross join as_of
     where cast(invoices.invoiced_at as date) <= as_of.as_of_date
@@ -132,8 +136,8 @@ select
     cast(histories.x as integer) as x,
     cast(histories.t_x as integer) as t_x,
     cast(histories.t as integer) as t,
-    histories.repeat_spend_mean,
-    histories.revenue,
+    cast(histories.repeat_spend_mean as double) as repeat_spend_mean,
+    cast(histories.revenue as double) as revenue,
     case
         when histories.fit_window = 'calibration'
             then coalesce(holdout.holdout_purchases, 0)

@@ -2,7 +2,9 @@ with
 
 source as (
 
-    select * from {{ source('online_retail', 'invoice_lines') }}
+    -- the shop's files (the source), or a model of the project this one is a package of
+    -- (var order_lines): macros/order_lines.sql
+    {{ order_lines() }}
 
 ),
 
@@ -18,6 +20,7 @@ renamed as (
         cast(Quantity as bigint) as quantity,
         InvoiceDate as invoiced_at,
         UnitPrice as unit_price,
+        UnitCost as unit_cost,
         {{ normalize_customer_id('CustomerID') }} as customer_id,
         trim(Country) as country,
         -- a C invoice, or a return booked with a negative quantity
