@@ -19,10 +19,15 @@
 
 {#- Post-hook: write the model's table to <export dir>/<name>.parquet and .csv, ordered
     by its key, for import into marketing tools. The folder may hold any character (quotes
-    too): it is written as an escaped SQL string. Var activation_exports: false writes
-    nothing (a project that uses this one as a package reads the marts instead). -#}
+    too): it is written as an escaped SQL string. Var activation_exports: true or false;
+    empty = write them when the lines come from the shop's files, not where this project
+    is a package reading a model (var order_lines), which reads the marts instead. -#}
 {% macro export_for_activation(order_by) -%}
-    {%- if var('activation_exports', true) in (false, 'false', 'False') -%}
+    {%- set wanted = var('activation_exports', '') -%}
+    {%- if wanted in ('', none) -%}
+        {%- set wanted = not var('order_lines', '') -%}
+    {%- endif -%}
+    {%- if wanted in (false, 'false', 'False') -%}
         select 1
     {%- else -%}
     {%- set folder = activation_export_dir() | replace("'", "''") -%}

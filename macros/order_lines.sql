@@ -16,15 +16,25 @@
     {%- set model = var('order_lines', '') -%}
     {%- if not model -%}
         select * from {{ source('online_retail', 'invoice_lines') }}
-    {%- elif not execute -%}
-        {#- while dbt parses (no graph yet): the dependency is all it needs -#}
-        select * from {{ ref(model) }}
     {%- else -%}
-        {%- set mapping = var('raw_columns', '') or {} -%}
-        {%- if mapping is string -%}
+    {#- the host project's model, named in full: `package.model`, or `model` of the root
+        project (a bare ref from a package would prefer a package's own node) -#}
+    {%- set package, name = (model.split('.', 1) if '.' in model else [project_name, model]) -%}
+    {%- set relation = ref(package, name) -%}
+    {%- if not execute -%}
+        {#- while dbt parses (no graph yet): the dependency is all it needs -#}
+        select * from {{ relation }}
+    {%- else -%}
+        {%- set given = var('raw_columns', '') or {} -%}
+        {%- if given is string -%}
             {{ exceptions.raise_compiler_error(
                 "var raw_columns must be a mapping such as {InvoiceNo: order_id} when var "
-                ~ "order_lines names a model (got '" ~ mapping ~ "')") }}
+                ~ "order_lines names a model (got '" ~ given ~ "')") }}
+        {%- endif -%}
+        {%- if 'fill_down' in given -%}
+            {{ exceptions.raise_compiler_error(
+                "var raw_columns: fill_down is for the shop's files; where var order_lines "
+                ~ "names a model, fill order-level fields in that model") }}
         {%- endif -%}
         {%- set declared = [] -%}
         {%- for source in graph.sources.values()
@@ -34,23 +44,55 @@
             {%- endfor -%}
         {%- endfor -%}
         {%- set canonical = declared | map(attribute='name') | list -%}
-        {%- for name in mapping if name not in canonical -%}
-            {{ exceptions.raise_compiler_error(
-                "var raw_columns: unknown column '" ~ name ~ "' (the canonical names are "
-                ~ canonical | join(', ') ~ ")") }}
+        {#- canonical names compared without regard to case, as the loader compares them -#}
+        {%- set by_lower = {} -%}
+        {%- for name in canonical -%}
+            {%- do by_lower.update({name | lower: name}) -%}
+        {%- endfor -%}
+        {%- set mapping = {} -%}
+        {%- for name, column in given.items() -%}
+            {%- if name | lower not in by_lower -%}
+                {{ exceptions.raise_compiler_error(
+                    "var raw_columns: unknown column '" ~ name ~ "' (the canonical names are "
+                    ~ canonical | join(', ') ~ ")") }}
+            {%- endif -%}
+            {%- do mapping.update({by_lower[name | lower]: column}) -%}
         {%- endfor -%}
         {#- each declared column from the model's column of that name (or the mapped one);
             an optional one it lacks is null -#}
         {%- set present = {} -%}
-        {%- for column in adapter.get_columns_in_relation(ref(model)) -%}
+        {%- set types = {} -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
             {%- do present.update({column.name | lower: column.name}) -%}
+            {%- do types.update({column.name | lower: column.dtype | upper}) -%}
         {%- endfor -%}
         {%- set selects = [] -%}
         {%- for column in declared -%}
             {%- set name = mapping.get(column.name, column.name) -%}
             {%- if name | lower in present -%}
-                {%- do selects.append("cast(" ~ adapter.quote(present[name | lower]) ~ " as "
-                    ~ column.data_type ~ ") as " ~ column.name) -%}
+                {%- set quoted = adapter.quote(present[name | lower]) -%}
+                {%- set source_type = types[name | lower] -%}
+                {%- if column.data_type | lower == 'bigint'
+                        and source_type not in ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT',
+                                                'HUGEINT', 'UTINYINT', 'USMALLINT',
+                                                'UINTEGER', 'UBIGINT') -%}
+                    {#- a cast would round 6.5 to 7: a value that is not whole stops the
+                        build, as the loader stops a file -#}
+                    {%- do selects.append("case when try_cast(" ~ quoted ~ " as double) = "
+                        ~ "trunc(try_cast(" ~ quoted ~ " as double)) or " ~ quoted
+                        ~ " is null then cast(try_cast(" ~ quoted ~ " as double) as bigint) "
+                        ~ "else error('" ~ model ~ ": column " ~ name ~ " has a value that "
+                        ~ "is not a whole number: ' || cast(" ~ quoted ~ " as varchar)) end as "
+                        ~ column.name) -%}
+                {%- elif column.data_type | lower == 'timestamp'
+                        and source_type.startswith('TIMESTAMP WITH TIME ZONE') -%}
+                    {#- an instant becomes the wall time of var time_zone, as in files -#}
+                    {%- do selects.append("timezone('" ~ var('time_zone', 'UTC') ~ "', "
+                        ~ quoted ~ ") as " ~ column.name) -%}
+                {%- else -%}
+                    {%- do selects.append("cast(" ~ quoted ~ " as " ~ column.data_type
+                        ~ ") as " ~ column.name) -%}
+                {%- endif -%}
             {%- elif column.meta.required -%}
                 {{ exceptions.raise_compiler_error(
                     "the order_lines model " ~ model ~ " has no column " ~ name
@@ -78,7 +120,7 @@
                 {{ select }},
             {%- endfor %}
                 ({{ order_by }}) as line_order
-            from {{ ref(model) }}
+            from {{ relation }}
 
         )
 
@@ -88,5 +130,6 @@
             '{{ model }}' as source_file,
             row_number() over (order by line_order) as source_line_number
         from mapped
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -1,6 +1,28 @@
--- The per-file counts (data_quality_files) add up to the audit: all files' lines are the
--- raw lines, and each rule removed as many lines over the files as the audit says.
+-- Every raw file is counted whole: data_quality_files gives each file as many lines as the
+-- input holds for it (counted from the input itself: the source, or the model var
+-- order_lines names), and over the files each rule removed as many lines as the audit says.
 with
+
+input_files as (
+
+    select
+        source_file,
+        count(*) as lines
+    from ({{ order_lines() }}) as input_lines
+    group by source_file
+
+),
+
+counted_files as (
+
+    select
+        source_file,
+        any_value(file_lines) as file_lines,
+        sum(lines) as lines
+    from {{ ref('data_quality_files') }}
+    group by source_file
+
+),
 
 by_rule as (
 
@@ -10,30 +32,22 @@ by_rule as (
     from {{ ref('data_quality_files') }}
     group by fate
 
-),
-
-audit as (
-
-    select
-        rule_name,
-        rows_removed,
-        rows_in
-    from {{ ref('data_quality_audit') }}
-
 )
 
+select
+    'file ' || coalesce(input_files.source_file, counted_files.source_file) as problem,
+    input_files.lines as expected,
+    counted_files.lines as found
+from input_files
+full outer join counted_files on input_files.source_file = counted_files.source_file
+where
+    input_files.lines is distinct from counted_files.lines
+    or counted_files.file_lines is distinct from counted_files.lines
+union all
 select
     'rule ' || audit.rule_name as problem,
     audit.rows_removed as expected,
     coalesce(by_rule.lines, 0) as found
-from audit
+from {{ ref('data_quality_audit') }} as audit
 left join by_rule on audit.rule_name = by_rule.fate
 where audit.rows_removed != coalesce(by_rule.lines, 0)
-union all
-select
-    'raw lines' as problem,
-    (select max(audit.rows_in) from audit) as expected,
-    (select sum(files.lines) from {{ ref('data_quality_files') }} as files) as found
-where
-    (select max(audit.rows_in) from audit)
-    is distinct from (select sum(files.lines) from {{ ref('data_quality_files') }} as files)

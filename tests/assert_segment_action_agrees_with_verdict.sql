@@ -1,12 +1,24 @@
 -- The headline's verdict and the action shown next to it never pull opposite ways: the
 -- action spends at the verdict's level (seeds/segment_verdict_rules.csv spend_level against
 -- the playbook's, or the verdict's own action), and the export list (customer_segments)
--- tells each customer the action the report shows for their segment.
+-- tells each customer the action the report shows for their segment, and holds as many
+-- customers of each behavioural segment as segment_overview.export_customers says.
 with
 
 overview as (
 
     select * from {{ ref('segment_overview') }}
+
+),
+
+-- the export list's customers per behavioural segment
+listed as (
+
+    select
+        segment_name,
+        count(*) as customers
+    from {{ ref('customer_segments') }}
+    group by segment_name
 
 ),
 
@@ -75,3 +87,15 @@ left join overview
         overview.segment_type = 'behavioural_segment'
         and customers.segment_name = overview.segment
 where customers.segment_action is distinct from overview.recommended_action
+union all
+select
+    'behavioural_segment' as segment_type,
+    overview.segment,
+    overview.verdict,
+    'export list of ' || coalesce(listed.customers, 0) || ' customers, not '
+    || overview.export_customers as recommended_action
+from overview
+left join listed on overview.segment = listed.segment_name
+where
+    overview.segment_type = 'behavioural_segment'
+    and coalesce(listed.customers, 0) != overview.export_customers

@@ -91,6 +91,9 @@ def build(
     if raws and vars_raw and raw_path_list(raws) != raw_path_list(vars_raw):
         return _error("--raw and --vars raw_invoices name different files; give the file once")
     raw_paths = raw_path_list(raws or vars_raw)
+    build_vars = _build_vars(project, extra_vars)
+    if columns and build_vars.get("raw_columns"):
+        return _error("--columns and var raw_columns both give a column mapping; give it once")
     if columns:
         mapping_file = Path(columns).expanduser().absolute()
         if not mapping_file.is_file():
@@ -101,7 +104,7 @@ def build(
         shown = raw_paths[0] if len(raw_paths) == 1 else f"{len(raw_paths)} paths"
         print(f"checking raw input {shown} ...", flush=True)
         try:
-            files = check_raw_files(raw_paths, _vars(extra_vars))
+            files = check_raw_files(raw_paths, build_vars)
         except RawInputError as problem:
             return _error(str(problem))
         if files > 1:
@@ -141,13 +144,18 @@ def _take_raw_from_vars(extra_vars: str | None) -> tuple[str | None, str | None]
     return value, json.dumps(parsed, default=str) if parsed else None
 
 
-def _vars(extra_vars: str | None) -> dict:
-    """The --vars as a mapping (empty when they are not one: the build reports that)."""
+def _build_vars(project: Path, extra_vars: str | None) -> dict:
+    """The vars the build will run with, as the raw files' check needs them: the project's
+    (dbt_project.yml) under --vars (an invalid --vars counts as none: the build reports it)."""
+    try:
+        declared = yaml.safe_load((project / "dbt_project.yml").read_text()).get("vars") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        declared = {}
     try:
         parsed = yaml.safe_load(extra_vars) if extra_vars else None
     except yaml.YAMLError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+        parsed = None
+    return {**declared, **(parsed if isinstance(parsed, dict) else {})}
 
 
 def _build_and_publish(

@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -248,7 +248,10 @@ def raw_path_list(configured) -> list[Path]:
     """The paths the user named: the var (a path, or a list of paths) else RAW_INVOICES
     (one path a line)."""
     if isinstance(configured, str) and configured.strip().startswith(("[", '"')):
-        configured = json.loads(configured)  # the var as the source's meta renders it
+        try:  # the var as the source's meta renders it (JSON); else a path as it is
+            configured = json.loads(configured)
+        except json.JSONDecodeError:
+            pass
     if isinstance(configured, (list, tuple)):
         values = [str(value) for value in configured]
     else:
@@ -260,16 +263,20 @@ def raw_path_list(configured) -> list[Path]:
 
 def raw_files(paths: list[Path]) -> list[Path]:
     """The files to read, in order: each path named, a folder as every .csv, .parquet and
-    .xlsx file in it, in name order (not its subfolders; hidden files skipped)."""
+    .xlsx file in it, in natural name order (numbers by value: part_2 before part_10; not
+    its subfolders; hidden files skipped)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(
-                entry
-                for entry in path.iterdir()
-                if entry.is_file()
-                and not entry.name.startswith(".")
-                and entry.suffix.lower() in SUPPORTED_EXTENSIONS
+                (
+                    entry
+                    for entry in path.iterdir()
+                    if entry.is_file()
+                    and not entry.name.startswith(".")
+                    and entry.suffix.lower() in SUPPORTED_EXTENSIONS
+                ),
+                key=_natural_key,
             )
             if not found:
                 raise RawInputError(
@@ -282,6 +289,11 @@ def raw_files(paths: list[Path]) -> list[Path]:
         twice = next(f for f in files if files.count(f) > 1)
         raise RawInputError(f"{twice.name}: the file is named twice")
     return files
+
+
+def _natural_key(path: Path) -> list:
+    """Names in natural order: orders_export_2.csv before orders_export_10.csv."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
 def file_labels(files: list[Path]) -> list[str]:
@@ -354,6 +366,8 @@ def _map_columns(found: list[str], path: Path, options: ReadOptions) -> dict[str
 
 # A whole number as text: "6", "-6", "+6", "6.0", "6." (a float export of a whole number)
 WHOLE_NUMBER_TEXT = r"[+-]?[0-9]+(\.0*)?"
+# ... where the decimal separator is a comma: "6", "6,0", "1.000" (a thousand)
+WHOLE_NUMBER_TEXT_COMMA = r"[+-]?([1-9][0-9]{0,2}(\.[0-9]{3})+|[0-9]+)(,0*)?"
 
 
 @dataclass
@@ -364,6 +378,9 @@ class TypedInput:
     mapping: dict[str, str]  # canonical name -> the file's column
     source_types: dict[str, str]  # the file's column -> its type as read
     typed: dict[str, str] = field(default_factory=dict)  # canonical name -> typing SQL
+    # canonical name -> how its text was read ("day first", "decimal comma", ...): the
+    # files of one history must agree
+    layouts: dict[str, str] = field(default_factory=dict)
     rows: int = 0  # lines in the file (counted by find_problems)
 
     def select(self) -> str:
@@ -376,11 +393,15 @@ class TypedInput:
 
 
 def type_input(
-    conn: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions | None = None
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: ReadOptions | None = None,
+    decimal_comma_first: bool = False,
 ) -> TypedInput:
     """Match the columns of the view `input` to the declared ones (raises when a required
     one is missing) and write the SQL that types each: null where a value present in the
-    file cannot be typed, so that the checks can count those."""
+    file cannot be typed, so that the checks can count those. `decimal_comma_first`: a
+    number column that reads both ways is read with a decimal comma (a `;`-separated file)."""
     options = options or ReadOptions()
     described = conn.sql("describe input").fetchall()
     found = [r[0] for r in described if r[0] != "source_row_number"]
@@ -391,11 +412,14 @@ def type_input(
     typed_input = TypedInput(path, mapping, source_types)
     for column in raw_schema.columns():
         source = typed_input.mapping.get(column.name)
-        typed_input.typed[column.name] = (
-            f"cast(null as {column.sql_type})"
-            if source is None
-            else _typed(conn, column, source, typed_input.source_types[source].upper(), options)
-        )
+        if source is None:
+            typed_input.typed[column.name] = f"cast(null as {column.sql_type})"
+            continue
+        source_type = typed_input.source_types[source].upper()
+        typed, layout = _typed(conn, column, source, source_type, options, decimal_comma_first)
+        typed_input.typed[column.name] = typed
+        if layout:
+            typed_input.layouts[column.name] = layout
     return typed_input
 
 
@@ -423,48 +447,65 @@ def _fill_down_orders(conn, mapping: dict, source_types: dict, columns: tuple[st
         )
 
 
-def _typed(conn, column: Column, source: str, source_type: str, options: ReadOptions) -> str:
-    """SQL typing one column; null where a present value cannot be typed."""
+def _typed(
+    conn,
+    column: Column,
+    source: str,
+    source_type: str,
+    options: ReadOptions,
+    decimal_comma_first: bool = False,
+) -> tuple[str, str]:
+    """SQL typing one column (null where a present value cannot be typed), and how a text
+    column's dates or numbers were read ('' for the others)."""
     ref = _q(source)
     text = f"trim(cast({ref} as varchar))"
     if column.sql_type == "VARCHAR":
-        return f"cast({ref} as varchar)"
+        return f"cast({ref} as varchar)", ""
     if column.sql_type == "TIMESTAMP":
         if source_type.startswith("TIMESTAMP WITH TIME ZONE"):
-            return f"timezone({_lit(options.time_zone)}, {ref})"
+            return f"timezone({_lit(options.time_zone)}, {ref})", ""
         if source_type.startswith(("TIMESTAMP", "DATE")):
-            return f"try_cast({ref} as timestamp)"
+            return f"try_cast({ref} as timestamp)", ""
         return _text_date_expression(conn, ref, options.time_zone)
     if column.sql_type == "DOUBLE":
-        number = (
-            f"cast({ref} as double)"
-            if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL")
-            else _text_number_expression(conn, text, options.decimal_separator)
-        )
+        if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL"):
+            number, layout = f"cast({ref} as double)", ""
+        else:
+            number, layout = _text_number_expression(
+                conn, text, options.decimal_separator, decimal_comma_first
+            )
         # 'nan' and 'inf' are no prices
-        return f"case when isfinite({number}) then {number} end"
+        return f"case when isfinite({number}) then {number} end", layout
     # whole numbers, as HUGEINT so that a huge one is reported as out of range
     if source_type in INTEGER_TYPES:
-        return f"cast({ref} as hugeint)"
+        return f"cast({ref} as hugeint)", ""
     if source_type in FLOAT_TYPES or source_type.startswith("DECIMAL"):
         # a column stored as numbers (Parquet) types without a detour through text:
         # 6.0 is a whole number; 6.5 is not (null, and reported by the check)
         return (
             f"case when isfinite(cast({ref} as double)) and {ref} = trunc({ref}) "
             f"then try_cast({ref} as hugeint) end"
-        )
+        ), ""
+    if options.decimal_separator == ",":
+        # "6", "6,0" and "1.000" (a thousand) are whole numbers; "6,5" is not
+        return (
+            f"case when regexp_full_match({text}, {_lit(WHOLE_NUMBER_TEXT_COMMA)}) "
+            f"then try_cast(replace(regexp_replace({text}, ',0*$', ''), '.', '') as hugeint) "
+            "end"
+        ), ""
     # "6", "6.0" are whole numbers; "6.5", "6,0", "1e3" or "six" are not
     return (
         f"case when regexp_full_match({text}, {_lit(WHOLE_NUMBER_TEXT)}) "
         f"then try_cast(regexp_replace({text}, '\\.0*$', '') as hugeint) end"
-    )
+    ), ""
 
 
 # Numbers written as text, by their decimal separator: '.' (1234.5, 1,234.5) or ','
-# (1234,5, 1.234,5). A group separator must group thousands, so '1,5' is never 15.
+# (1234,5, 1.234,5). A group separator must group thousands after a first digit other than
+# 0, so '1,5' is never 15 and '0,850' never 850.
 NUMBER_LAYOUTS = {
-    ".": (r"[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]*)(\.[0-9]*)?([eE][+-]?[0-9]+)?", ",", "."),
-    ",": (r"[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]*)(,[0-9]*)?", ".", ","),
+    ".": (r"[+-]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]*)(\.[0-9]*)?([eE][+-]?[0-9]+)?", ",", "."),
+    ",": (r"[+-]?([1-9][0-9]{0,2}(\.[0-9]{3})+|[0-9]*)(,[0-9]*)?", ".", ","),
 }
 
 
@@ -476,23 +517,36 @@ def _number_in_layout(text: str, separator: str) -> str:
     )
 
 
-def _text_number_expression(conn, text: str, separator: str | None) -> str:
+def _text_number_expression(
+    conn, text: str, separator: str | None, decimal_comma_first: bool = False
+) -> tuple[str, str]:
     """Numbers as text: in the declared decimal layout, else the first of DuckDB's own
     reading (14.5, 1e3), the '.' layout (1,234.5) and the ',' layout (14,5; 1.234,5) that
-    reads every value of the column, else the one that reads the most. A value none reads
-    stays null (or 'nan', 'inf': non-finite) and is reported by the check."""
-    plain = f"try_cast({text} as double)"
+    reads every value of the column (the ',' layout first in a `;`-separated file, where
+    '1,250' is more likely 1.25 than 1250), else the one that reads the most. A value none
+    reads stays null (or 'nan', 'inf': non-finite) and is reported by the check. Returns the
+    SQL and the layout's name."""
     if separator:
-        return _number_in_layout(text, separator)
+        return _number_in_layout(text, separator), f"decimal {NUMBER_NAMES[separator]}"
+    candidates = [
+        (f"try_cast({text} as double)", "decimal point"),
+        (_number_in_layout(text, "."), "decimal point"),
+        (_number_in_layout(text, ","), "decimal comma"),
+    ]
+    if decimal_comma_first:
+        candidates = [candidates[0], candidates[2], candidates[1]]
     unread = {}
-    for expression in (plain, _number_in_layout(text, "."), _number_in_layout(text, ",")):
-        unread[expression] = conn.sql(
+    for expression, name in candidates:
+        unread[(expression, name)] = conn.sql(
             f"select count(*) from input where nullif({text}, '') is not null "
             f"and {expression} is null"
         ).fetchall()[0][0]
-        if unread[expression] == 0:
-            return expression
+        if unread[(expression, name)] == 0:
+            return expression, name
     return min(unread, key=unread.get)
+
+
+NUMBER_NAMES = {".": "point", ",": "comma"}
 
 
 # an offset at the end of a time (+0100, -05:00, +00) or Z, after an optional space
@@ -510,7 +564,7 @@ def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
     ).fetchall()[0][0]
     if with_offset:
         instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1') as timestamptz)"
-        return f"timezone({_lit(time_zone)}, {instant})"
+        return f"timezone({_lit(time_zone)}, {instant})", "ISO 8601 with an offset"
     unparsed = {}
     for fmt in TEXT_DATE_FORMATS:
         expression = (
@@ -518,11 +572,11 @@ def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
             if fmt is None
             else f"try_strptime({text}, {_lit(fmt)})"
         )
-        unparsed[expression] = conn.sql(
+        unparsed[(expression, fmt or "ISO 8601")] = conn.sql(
             f"select count(*) from input where {text} is not null and {expression} is null"
         ).fetchall()[0][0]
-        if unparsed[expression] == 0:
-            return expression
+        if unparsed[(expression, fmt or "ISO 8601")] == 0:
+            return expression, fmt or "ISO 8601"
     return min(unparsed, key=unparsed.get)
 
 
@@ -585,6 +639,8 @@ class RawInvoiceReader:
         self.path = path
         self.options = options or ReadOptions()
         self.rows = 0  # lines in the file, once checked
+        self.layouts: dict[str, str] = {}  # how its text dates and numbers were read
+        self._delimiter = ""
         self._link_dir: tempfile.TemporaryDirectory | None = None
         self.conn = duckdb.connect()
         if threads:
@@ -656,6 +712,7 @@ class RawInvoiceReader:
         line with a field too many, settles for one column and reads the file as nonsense;
         told the columns, it names the line."""
         delimiter, names = _csv_header(self.path, tuple(self.options.mapping.values()))
+        self._delimiter = delimiter
         columns = "{" + ", ".join(f"{_lit(name)}: 'VARCHAR'" for name in names) + "}"
         errors = []
         for encoding in ("utf-8", "latin-1"):
@@ -729,9 +786,16 @@ class RawInvoiceReader:
         Raises RawInputError with the first problem."""
         self._register_input()
         try:
-            typed_input = type_input(self.conn, self.path, self.options)
+            options = self.options
+            if self.path.suffix.lower() == ".xlsx":
+                # a workbook's numbers arrive as text with a decimal point whatever the
+                # shop's separator: only its text cells need detecting
+                options = replace(options, decimal_separator=None)
+            typed_input = type_input(
+                self.conn, self.path, options, decimal_comma_first=self._delimiter == ";"
+            )
             problems = find_problems(self.conn, typed_input)
-            self.rows = typed_input.rows
+            self.rows, self.layouts = typed_input.rows, typed_input.layouts
         except duckdb.Error as error:  # DuckDB reads lazily: damage may show only now
             ext = self.path.suffix.lower()
             raise RawInputError(
@@ -776,6 +840,7 @@ class RawInvoiceFiles:
         selects, offset = [], 0
         for reader, label in zip(self.readers, self.labels, strict=True):
             typed = reader.check()
+            _same_layouts(self.readers[0], reader)
             selects.append(
                 f"select * replace (source_row_number + {offset} as source_row_number), "
                 f"{_lit(label)} as source_file, source_row_number as source_line_number "
@@ -805,6 +870,20 @@ class RawInvoiceFiles:
     def close(self) -> None:
         for reader in self.readers:
             reader.close()
+
+
+def _same_layouts(first: RawInvoiceReader, other: RawInvoiceReader) -> None:
+    """Files of one history write their dates and numbers alike: a file whose days all fall
+    on or before the 12th reads month first too, and would put its lines in other months
+    than the file beside it that reads day first."""
+    for column, layout in other.layouts.items():
+        expected = first.layouts.get(column)
+        if expected and layout != expected:
+            raise RawInputError(
+                f"{other.path.name}: column {column} reads as {layout}, but {first.path.name} "
+                f"as {expected}; the files of one history must write it alike "
+                "(set var decimal_separator for numbers)"
+            )
 
 
 def _in_bounds(column: Column, typed: str) -> str:
@@ -950,7 +1029,8 @@ class Plugin(BasePlugin):  # type: ignore[misc]
 
     def load(self, source_config):
         paths = raw_path_list(source_config.get("raw_path"))
-        if not paths:
+        synthetic_default = not paths
+        if synthetic_default:
             customers = int(source_config.get("synthetic_customers") or synthetic.DEFAULT_CUSTOMERS)
             seed = int(source_config.get("synthetic_seed") or synthetic.DEFAULT_SEED)
             # beside the published warehouse, not the build file (`segments build` builds
@@ -967,6 +1047,8 @@ class Plugin(BasePlugin):  # type: ignore[misc]
             source_config.get("time_zone"),
             source_config.get("decimal_separator"),
         )
+        if synthetic_default:  # the shop's mapping is for the shop's files
+            options = ReadOptions()
         files = RawInvoiceFiles(
             paths,
             threads=settings.get("threads"),

@@ -22,6 +22,8 @@ from conftest import (
 from retail_segments.raw_loader import (
     RawInputError,
     RawInvoiceFiles,
+    raw_files,
+    raw_path_list,
     read_options,
     read_raw_invoices,
 )
@@ -448,3 +450,74 @@ def test_lifetime_value_in_margin_is_the_revenue_value_scaled(margin_db, synthet
     assert clv["n"] > 1_000
     assert 0.398 <= clv["low"] <= clv["high"] <= 0.402, clv
     assert clv["purchases_off"] < 1e-9
+
+
+# ------------------------------------------------------------------ review findings
+
+
+def test_a_leading_zero_never_groups_thousands(tmp_path):
+    lines = _lines(3)
+    path = tmp_path / "orders.csv"
+    # a ';'-separated file: '1,250' is one and a quarter, and '0,850' is never 850
+    lines.assign(UnitPrice=["0,850", "1,250", "2,100"]).to_csv(path, index=False, sep=";")
+    assert list(_read(path)["UnitPrice"]) == [0.85, 1.25, 2.1]
+    # with a declared decimal comma, a quantity of '1.000' is a thousand
+    lines.assign(Quantity=["1.000", "6", "12,0"], UnitPrice="2,55").to_csv(
+        path, index=False, sep=";"
+    )
+    assert list(_read(path, decimal_separator=",")["Quantity"]) == [1000, 6, 12]
+
+
+def test_the_files_of_one_history_write_dates_alike(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    # day first (the 13th and later), and a month whose days all fall before the 13th,
+    # which alone would read month first
+    _lines(2).assign(InvoiceDate=["13/01/2011 10:00", "28/01/2011 10:00"]).to_csv(
+        folder / "orders_part_1.csv", index=False
+    )
+    _lines(2).assign(InvoiceDate=["01/02/2011 10:00", "12/02/2011 10:00"]).to_csv(
+        folder / "orders_part_2.csv", index=False
+    )
+    assert _problem(folder) == (
+        "orders_part_2.csv: column InvoiceDate reads as %m/%d/%Y %H:%M, but orders_part_1.csv "
+        "as %d/%m/%Y %H:%M; the files of one history must write it alike "
+        "(set var decimal_separator for numbers)"
+    )
+
+
+def test_a_folder_is_read_in_natural_order(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for part in (1, 2, 10):
+        _lines(1).to_csv(folder / f"orders_export_{part}.csv", index=False)
+    assert [p.name for p in raw_files([folder])] == [
+        "orders_export_1.csv",
+        "orders_export_2.csv",
+        "orders_export_10.csv",
+    ]
+    # a path that looks like JSON to the var's reader is still a path
+    odd = tmp_path / "[shop] export.csv"
+    assert raw_path_list("[shop] export.csv") == [Path("[shop] export.csv").resolve()]
+    assert raw_path_list(f'["{odd}"]') == [odd]
+
+
+def test_a_mapping_is_given_once(tmp_path):
+    mapping = tmp_path / "shop.yml"
+    mapping.write_text("InvoiceNo: Order\n")
+    result = run_segments(
+        "build",
+        "--raw",
+        str(tmp_path / "orders.csv"),
+        "--columns",
+        str(mapping),
+        "--vars",
+        "{raw_columns: {InvoiceNo: Name}}",
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --columns and var raw_columns both give a column mapping; give it once"
+    )

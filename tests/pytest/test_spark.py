@@ -50,6 +50,7 @@ EXACT = {
 COMPARED = {
     "marts.data_quality_audit": ["step"],
     "marts.data_quality_removed_codes": ["stock_code"],
+    "marts.data_quality_files": ["source_file", "fate"],
     "marts.fct_sales_lines": ["sales_line_id"],
     "marts.fct_invoices": ["invoice_no"],
     "marts.customer_rfm": ["customer_id"],
@@ -192,6 +193,7 @@ SPARK_MODELS = {
     "fct_invoices",
     "data_quality_audit",
     "data_quality_removed_codes",
+    "data_quality_files",
     "int_customer_monthly_activity",
     "customer_rfm",
     "rfm_score_thresholds",

@@ -22,5 +22,7 @@ select
     cast(round(population_mean_spend, 2) as decimal(18, 2)) as population_mean_spend,
     cast(spend_frequency_correlation as double) as spend_frequency_correlation,
     cast(converged as boolean) as converged,
-    cast(note as varchar) as note
+    cast(note as varchar) as note,
+    -- what a purchase is worth in these fits: net revenue, or gross margin
+    '{{ clv_value_column() }}' as value_basis
 from {{ ref('int_clv_parameters') }}

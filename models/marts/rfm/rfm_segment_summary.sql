@@ -18,7 +18,7 @@ per_segment as (
         median(recency_days) as median_recency_days,
         avg(frequency) as mean_frequency,
         median(frequency) as median_frequency,
-        avg(case when frequency = 1 then 1.0 else 0.0 end) as one_order_share,
+        {{ one_order_share('frequency') }} as one_order_share,
         avg(monetary) as mean_monetary,
         median(monetary) as median_monetary
     from scores

@@ -157,7 +157,14 @@ class LifetimeValueSection(ReportPage):
                 True,
             ),
         ]
-        return "<h3>Forecast 12-month value by segment (discounted, net revenue)</h3>" + _table(
+        basis = "net revenue"
+        if self.w.has("clv_model_parameters"):
+            values = self.w.df(
+                "clv_model_parameters",
+                "select any_value(value_basis) as basis from marts.clv_model_parameters",
+            )["basis"]
+            basis = "gross margin" if values.iloc[0] == "margin" else basis
+        return f"<h3>Forecast 12-month value by segment (discounted, {basis})</h3>" + _table(
             data, columns
         )
 

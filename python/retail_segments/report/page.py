@@ -200,7 +200,8 @@ PAGE = """<!doctype html>
 <p class="lead">{lead}</p>
 {body}
 <footer>Rendered {when} from the warehouse <code>{db}</code> by <code>segments report</code>.
-Money in {currency}; CLV = forecast net revenue over 12 months, discounted.</footer>
+Money in {currency}; CLV = forecast value over 12 months, discounted (net revenue, or gross
+margin where the lifetime-value section says so).</footer>
 </main>
 <script>
 window.addEventListener("load", function () {{
