@@ -116,17 +116,7 @@
         {%- endfor -%}
         {#- the declared columns (the source's input contract, which the DuckDB loader
             reads too): found by name as the loader finds them (either layout) -#}
-        {%- set declared = [] -%}
-        {%- for source in graph.sources.values()
-                if source.source_name == 'online_retail' and source.name == 'invoice_lines' -%}
-            {%- for column in source.columns.values() if column.meta.aliases -%}
-                {%- do declared.append(column) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-        {%- if not declared -%}
-            {{ exceptions.raise_compiler_error(
-                "the source online_retail.invoice_lines declares no columns with aliases") }}
-        {%- endif -%}
+        {%- set declared = declared_raw_columns() -%}
         {%- set columns = {} -%}
         {%- for column in declared -%}
             {%- for alias in column.meta.aliases

@@ -36,13 +36,7 @@
                 "var raw_columns: fill_down is for the shop's files; where var order_lines "
                 ~ "names a model, fill order-level fields in that model") }}
         {%- endif -%}
-        {%- set declared = [] -%}
-        {%- for source in graph.sources.values()
-                if source.source_name == 'online_retail' and source.name == 'invoice_lines' -%}
-            {%- for column in source.columns.values() if column.meta.aliases -%}
-                {%- do declared.append(column) -%}
-            {%- endfor -%}
-        {%- endfor -%}
+        {%- set declared = declared_raw_columns() -%}
         {%- set canonical = declared | map(attribute='name') | list -%}
         {#- canonical names compared without regard to case, as the loader compares them -#}
         {%- set by_lower = {} -%}
@@ -132,4 +126,23 @@
         from mapped
     {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The columns of the input contract as the source online_retail.invoice_lines declares
+    them (name, data_type, meta: aliases, required, ...), in order; the columns the loader
+    adds (no aliases) left out. Read from dbt's graph, so only while dbt runs. -#}
+{% macro declared_raw_columns() -%}
+    {%- set declared = [] -%}
+    {%- for source in graph.sources.values()
+            if source.source_name == 'online_retail' and source.name == 'invoice_lines' -%}
+        {%- for column in source.columns.values() if column.meta.aliases -%}
+            {%- do declared.append(column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if not declared -%}
+        {{ exceptions.raise_compiler_error(
+            "the source online_retail.invoice_lines declares no columns with aliases") }}
+    {%- endif -%}
+    {{ return(declared) }}
 {%- endmacro %}
