@@ -7,11 +7,11 @@
     As a package in another dbt project: var `order_lines` names a model (or seed or
     snapshot) of that project with one row per order line; var `raw_columns` maps the
     canonical names to its columns where they differ (`{InvoiceNo: order_id, ...}`). The
-    lines are named after the model as their file. Var order_lines_order_by (columns of that model, e.g. its line id)
-    orders the lines as the shop recorded them: the order decides which of two exact
-    duplicates is kept and the ties of cancellation matching, as a file's order does; by
-    default the lines are ordered by every canonical column, which gives the same numbers on
-    every build (exact duplicates are interchangeable). -#}
+    lines are named after the model as their file. Var order_lines_order_by (columns of
+    that model, e.g. its line id) orders the lines as the shop recorded them: the order
+    decides which of two exact duplicates is kept and the ties of cancellation matching, as
+    a file's order does; by default the lines are ordered by every canonical column, which
+    gives the same numbers on every build (exact duplicates are interchangeable). -#}
 {% macro order_lines() -%}
     {%- set model = var('order_lines', '') -%}
     {%- if not model -%}

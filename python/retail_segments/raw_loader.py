@@ -1,21 +1,24 @@
-"""Load a raw invoice file (Parquet, CSV, XLSX) into DuckDB as the dbt source
-`raw.invoice_lines`, in one canonical layout.
+"""Load the shop's raw invoice files (Parquet, CSV, XLSX) into DuckDB as the dbt source
+`raw.invoice_lines`, in one canonical layout, as one history.
 
 It is a dbt-duckdb plugin (see `profiles.yml`): dbt-duckdb calls `Plugin.load` when a
 model selects from the source, and materialises what it returns as the source table.
 
 What it does, and nothing more:
-- finds the file: the source meta `raw_path` (dbt var `raw_invoices`, else the environment
-  variable `RAW_INVOICES`); with neither, the project's synthetic default data;
-- recognises the Online Retail and the Online Retail II column layouts;
+- finds the files: the source meta `raw_path` (dbt var `raw_invoices`, else the environment
+  variable `RAW_INVOICES`): files, or folders of them read in natural name order; with
+  neither, the project's synthetic default data;
+- recognises the Online Retail and the Online Retail II column layouts, and any other
+  through a column mapping (`ReadOptions`: var `raw_columns` or `RAW_COLUMNS`);
+- reads dates with an offset (var `time_zone`) and numbers with a decimal comma;
 - reads every sheet of a workbook, and CSV in UTF-8 or ISO-8859-1;
 - checks that every value can be typed, that required values are there and within sane
   bounds, and raises `RawInputError` with one line naming the file, the column and an
   example line when they are not (a damaged file gets the same one line, never a trace);
 - reads exactly the file named, even when its name holds glob characters (* ? [ ]);
 - returns typed columns in the Online Retail layout plus `source_row_number` (the line's
-  1-based position in the file), streamed as Arrow batches so large files need bounded
-  memory.
+  1-based position in the input), `source_file` and `source_line_number` (its file and its
+  position there), streamed as Arrow batches so large files need bounded memory.
 
 Cleaning (text normalisation, duplicates, cancellations, ...) happens in dbt SQL models.
 """
@@ -134,7 +137,10 @@ def read_options(
     --columns`) when the var is empty. Raises RawInputError on a bad mapping."""
     origin = "var raw_columns"
     if isinstance(columns, str) and columns.strip().startswith(("{", '"')):
-        columns = json.loads(columns)  # the var as the source's meta renders it
+        try:  # the var as the source's meta renders it (JSON); else a file's path
+            columns = json.loads(columns)
+        except json.JSONDecodeError:
+            pass
     if not columns:
         columns = os.environ.get("RAW_COLUMNS", "").strip() or None
     if isinstance(columns, (str, Path)):
@@ -235,13 +241,6 @@ def _q(identifier: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def resolve_raw_path(configured: str | None) -> Path | None:
-    """The raw file or folder the user asked for (the first when several are named), or
-    None for the synthetic default."""
-    paths = raw_path_list(configured)
-    return paths[0] if paths else None
 
 
 def raw_path_list(configured) -> list[Path]:
