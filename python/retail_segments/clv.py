@@ -31,6 +31,7 @@ __all__ = [
     "bgnbd_log_likelihood",
     "prob_alive",
     "prob_purchase_within",
+    "days_until_purchase_probability",
     "expected_purchases",
     "expected_purchases_new",
     "fit_gamma_gamma",
@@ -90,7 +91,10 @@ class GammaGammaParams:
     """Gamma-Gamma spend parameters (FH 2013): z ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
 
     `observed_mean_spend` is the weighted mean of the fitted customers' m; it stands in for
-    the population mean when q <= 1 (where p*gamma/(q-1) does not exist).
+    the population mean when q <= 1 (where p*gamma/(q-1) does not exist). `params_at_bound`
+    names the parameters within 1% of PARAMETER_BOUNDS. `set_aside` counts the rows given but
+    not fitted, by reason (weights summed): ("no repeat purchase", n), ("spend zero or
+    below", n), ("spend missing", n); reasons with no row are left out.
     """
 
     p: float
@@ -100,6 +104,8 @@ class GammaGammaParams:
     n_customers: float = 0.0
     converged: bool = True
     observed_mean_spend: float = float("nan")
+    params_at_bound: tuple[str, ...] = ()
+    set_aside: tuple[tuple[str, float], ...] = ()
     message: str = ""
 
     @property
@@ -313,6 +319,11 @@ def prob_alive(params: BgNbdParams, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) 
     return special.expit(-_log_dropout_odds(params, x, t_x, T))
 
 
+def _check_horizon(t: np.ndarray) -> None:
+    if not np.isfinite(t).all() or (t < 0).any():
+        raise ValueError("t (the horizon) must be finite and >= 0")
+
+
 def prob_purchase_within(
     params: BgNbdParams, t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
@@ -322,9 +333,28 @@ def prob_purchase_within(
     P(alive) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)). Unlike P(alive), this is
     below 1 for customers who bought once, and it is what a marketer means by 'active'."""
     x, t_x, T, t = _floats(x, t_x, T, t)
+    _check_horizon(t)
     alive = prob_alive(params, x, t_x, T)
     silent = np.exp((params.r + x) * (np.log(params.alpha + T) - np.log(params.alpha + T + t)))
     return alive * (1.0 - silent)
+
+
+def days_until_purchase_probability(
+    params: BgNbdParams, probability: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    """The horizon t at which prob_purchase_within reaches `probability` (0 < probability <
+    1): solving P(alive) (1 - ((alpha+T)/(alpha+T+t))^(r+x)) = probability gives
+    t = (alpha + T) ((1 - probability / P(alive))^(-1/(r+x)) - 1). Infinite where
+    P(alive) <= probability: the customer is more likely gone than that, at any horizon."""
+    if not (np.isfinite(probability) and 0.0 < probability < 1.0):
+        raise ValueError("probability must be strictly between 0 and 1")
+    x, t_x, T = _floats(x, t_x, T)
+    alive = prob_alive(params, x, t_x, T)
+    reachable = alive > probability
+    with np.errstate(divide="ignore", invalid="ignore"):
+        still_silent = np.where(reachable, 1.0 - probability / alive, 1.0)
+        days = (params.alpha + T) * np.expm1(-np.log(still_silent) / (params.r + x))
+    return np.where(reachable, days, np.inf)
 
 
 def _hyp2f1_term(r, a, b, x, z):
@@ -409,8 +439,7 @@ def expected_purchases(
     x P(alive). Broadcasts over t and the customers."""
     t, x, t_x, T = _floats(t, x, t_x, T)
     _check_bgnbd_inputs(x, t_x, T)
-    if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError("t must be finite and >= 0")
+    _check_horizon(t)
     alive = special.expit(-_log_dropout_odds(params, x, t_x, T))
     if_alive = _expected_purchases_if_alive(params.r, params.alpha + T, params.a, params.b, x, t)
     return alive * if_alive
@@ -420,8 +449,7 @@ def expected_purchases_new(params: BgNbdParams, t: ArrayLike) -> np.ndarray:
     """E[X(t)] for a customer just acquired (FHL 2005 eq. 7):
     (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]."""
     t = np.asarray(t, dtype=float)
-    if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError("t must be finite and >= 0")
+    _check_horizon(t)
     zero = np.zeros_like(t)
     return _expected_purchases_if_alive(params.r, params.alpha + zero, params.a, params.b, zero, t)
 
@@ -431,14 +459,27 @@ def expected_purchases_new(params: BgNbdParams, t: ArrayLike) -> np.ndarray:
 
 
 def _spend_sample(x: ArrayLike, m: ArrayLike, weights: ArrayLike | None):
+    """The rows the spend model learns from (x > 0 and m > 0, both finite), and the weight of
+    the rows set aside by reason."""
     x, m = (v.ravel() for v in _floats(x, m))
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
     if w.shape != x.shape or not np.isfinite(w).all() or (w < 0).any():
         raise ValueError("weights must be finite, non-negative and one per row")
-    keep = np.isfinite(x) & np.isfinite(m) & (x > 0) & (m > 0) & (w > 0)
+    repeat = np.isfinite(x) & (x > 0)
+    missing = repeat & ~np.isfinite(m)
+    not_positive = repeat & np.isfinite(m) & (m <= 0)
+    reasons = (
+        ("no repeat purchase", ~repeat),
+        ("spend zero or below", not_positive),
+        ("spend missing", missing),
+    )
+    set_aside = tuple(
+        (reason, float(w[rows].sum())) for reason, rows in reasons if w[rows].sum() > 0
+    )
+    keep = repeat & ~missing & ~not_positive & (w > 0)
     if not keep.any():
         raise ValueError("no customer with x > 0 and m > 0")
-    return x[keep], m[keep], w[keep]
+    return x[keep], m[keep], w[keep], set_aside
 
 
 class _SpendData:
@@ -475,7 +516,7 @@ def gamma_gamma_log_likelihood(
     params: GammaGammaParams, x: ArrayLike, m: ArrayLike, weights: ArrayLike | None = None
 ) -> float:
     """Total Gamma-Gamma log-likelihood (FH 2013 eq. 3) over customers with x > 0 and m > 0."""
-    data = _SpendData(*_spend_sample(x, m, weights))
+    data = _SpendData(*_spend_sample(x, m, weights)[:3])
     theta = np.array([params.p, params.q, params.gamma])
     return _gamma_gamma_log_likelihood_and_gradient(theta, data)[0]
 
@@ -487,8 +528,10 @@ def fit_gamma_gamma(
     x is the number of repeat purchases and m their mean value. Money is divided by the mean
     of m while fitting (gamma scales with money, p and q do not); results are in the input
     unit. The model assumes spend independent of frequency: see spend_frequency_correlation.
+    Rows outside the model (no repeat purchase, spend zero or below, or missing) are not fitted
+    and counted in `set_aside`.
     """
-    x, m, w = _spend_sample(x, m, weights)
+    x, m, w, set_aside = _spend_sample(x, m, weights)
     spend_scale = float(w @ m) / float(w.sum())
     data = _SpendData(x, m / spend_scale, w)
     starts = [np.array([1.0, 2.0, 1.0]), np.array([5.0, 5.0, 0.8])]
@@ -506,6 +549,8 @@ def fit_gamma_gamma(
         n_customers=data.n,
         converged=converged,
         observed_mean_spend=spend_scale,
+        params_at_bound=_names_at_bound(("p", "q", "gamma"), np.exp(result.x)),
+        set_aside=set_aside,
         message=str(result.message),
     )
 
@@ -553,8 +598,18 @@ def discounted_clv(
     2005 eq. 10 and L = `period_length` in the BG/NBD time unit (e.g. 52/12 with weekly data
     and monthly discounting). The same discrete sum as lifetimes' customer_lifetime_value.
     """
-    if horizon_periods < 1 or discount_rate_per_period <= -1 or period_length <= 0:
-        raise ValueError("need horizon_periods >= 1, discount rate > -1, period_length > 0")
+    if not (
+        horizon_periods >= 1
+        and horizon_periods == int(horizon_periods)
+        and np.isfinite(discount_rate_per_period)
+        and discount_rate_per_period > -1
+        and np.isfinite(period_length)
+        and period_length > 0
+    ):
+        raise ValueError(
+            "need a whole horizon_periods >= 1, a finite discount rate > -1 and a finite "
+            "period_length > 0"
+        )
     x, t_x, T, m = _floats(x, t_x, T, m)
     _check_bgnbd_inputs(x, t_x, T)
     alive = special.expit(-_log_dropout_odds(bg, x, t_x, T))

@@ -18,6 +18,16 @@ WINDOWS = ("full", "calibration")
 # below this mean chance of dropping out after a purchase, a/(a+b), the data do not identify
 # dropout (the fit explains silences by low purchase rates instead)
 MIN_IDENTIFIED_DROPOUT = 0.01
+# churn risk = P(no purchase in the next CHURN_HORIZON_DAYS days); its bands, as CRM tools
+# show them: Low below 33%, Medium from 33% to below 66%, High from 66%
+CHURN_HORIZON_DAYS = 90
+CHURN_RISK_BANDS = ((0.33, "Low"), (0.66, "Medium"), (float("inf"), "High"))
+# the expected next order: the day by which a purchase is more likely than not; beyond this
+# many days it is not given (a year out, a date is not a forecast anyone should act on)
+NEXT_ORDER_PROBABILITY = 0.5
+NEXT_ORDER_MAX_DAYS = 365
+# the yearly season can be learnt only from at least two years of history
+MIN_SEASONAL_HISTORY_DAYS = 730
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ PARAMETER_COLUMNS = {
     "gamma_gamma_log_likelihood": "float64",
     "population_mean_spend": "float64",
     "spend_frequency_correlation": "float64",
+    "gamma_gamma_set_aside": "int64",
+    "parameters_at_bound": "object",
+    "history_days": "int64",
     "converged": "bool",
     "note": "object",
 }
@@ -86,6 +99,7 @@ def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.
         part = part.sort_values("customer_id", kind="stable")
         x, t_x, t, m = _arrays(part)
         spend = _spend_rows(x, m)
+        history_days = int((part["window_end_date"].max() - part["window_start_date"].min()).days)
         if len(part) < settings.min_customers or spend.sum() < settings.min_customers:
             print(
                 f"lifetime value ({window} window): {len(part)} customers, {int(spend.sum())} "
@@ -95,7 +109,9 @@ def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.
             )
             continue
         bg = clv.fit_bgnbd(x, t_x, t)
-        gg = clv.fit_gamma_gamma(x[spend], m[spend])
+        repeat = x > 0  # the spend model sets aside repeat customers without positive spend
+        gg = clv.fit_gamma_gamma(x[repeat], m[repeat])
+        at_bound = _parameters_at_bound(bg, gg)
         correlation = clv.spend_frequency_correlation(x[spend], m[spend])
         rows.append(
             {
@@ -120,8 +136,11 @@ def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.
                 if np.isfinite(gg.population_mean_spend)
                 else gg.observed_mean_spend,
                 "spend_frequency_correlation": correlation,
+                "gamma_gamma_set_aside": int(sum(n for _, n in gg.set_aside)),
+                "parameters_at_bound": at_bound,
+                "history_days": history_days,
                 "converged": bool(bg.converged and gg.converged),
-                "note": _note(bg, gg, correlation),
+                "note": _note(bg, gg, correlation, at_bound, history_days),
             }
         )
     return pd.DataFrame(rows) if rows else _empty(PARAMETER_COLUMNS)
@@ -131,7 +150,24 @@ def _dropout_identified(bg: clv.BgNbdParams) -> bool:
     return not bg.dropout_at_bound and bg.mean_dropout_probability >= MIN_IDENTIFIED_DROPOUT
 
 
-def _note(bg: clv.BgNbdParams, gg: clv.GammaGammaParams, correlation: float) -> str:
+def _parameters_at_bound(bg: clv.BgNbdParams, gg: clv.GammaGammaParams) -> str | None:
+    """'BG/NBD a, b; Gamma-Gamma q': the parameters whose estimate stopped at the edge of
+    clv.PARAMETER_BOUNDS (the likelihood wanted them further); None when none did."""
+    parts = [
+        f"{model} {', '.join(names)}"
+        for model, names in (("BG/NBD", bg.params_at_bound), ("Gamma-Gamma", gg.params_at_bound))
+        if names
+    ]
+    return "; ".join(parts) or None
+
+
+def _note(
+    bg: clv.BgNbdParams,
+    gg: clv.GammaGammaParams,
+    correlation: float,
+    at_bound: str | None,
+    history_days: int,
+) -> str:
     notes = []
     if not _dropout_identified(bg):
         notes.append(
@@ -144,10 +180,29 @@ def _note(bg: clv.BgNbdParams, gg: clv.GammaGammaParams, correlation: float) -> 
         )
     if not (bg.converged and gg.converged):
         notes.append("the optimiser stopped before its convergence test passed")
+    if at_bound:
+        notes.append(f"estimates at the edge of the parameter space: {at_bound}")
+    set_aside = [(reason, n) for reason, n in gg.set_aside if reason != "no repeat purchase"]
+    if set_aside:
+        why = {"spend zero or below": " (cancellations netted their repeat purchases out)"}
+        notes.append(
+            "the spend model set aside "
+            + " and ".join(
+                f"{int(n)} repeat customers with {reason}{why.get(reason, '')}"
+                for reason, n in set_aside
+            )
+            + "; they get the population mean spend"
+        )
     if np.isfinite(correlation) and abs(correlation) > 0.3:
         notes.append(
             f"spend per purchase correlates with frequency ({correlation:.2f}): the Gamma-Gamma "
             "independence assumption is doubtful"
+        )
+    if history_days < MIN_SEASONAL_HISTORY_DAYS:
+        notes.append(
+            f"the history covers {history_days} days, under two years: the model assumes a "
+            "steady purchase rate and cannot learn the shop's yearly season, so forecasts "
+            "over its busy months run low and over its quiet months high"
         )
     return "; ".join(notes) or "fit as expected"
 
@@ -169,8 +224,15 @@ VALUE_COLUMNS = {
     "x": "int64",
     "t_x": "int64",
     "t": "int64",
+    "historic_value": "float64",
     "probability_active": "float64",
     "probability_purchase_90d": "float64",
+    "churn_risk_90d": "float64",
+    "churn_risk_band": "object",
+    "average_days_between_purchases": "float64",
+    "days_to_next_order": "float64",
+    "next_order_date": "datetime64[us]",
+    "next_order_date_missing_reason": "object",
     "expected_purchases_90d": "float64",
     "expected_purchases_365d": "float64",
     "expected_spend_per_purchase": "float64",
@@ -179,13 +241,51 @@ VALUE_COLUMNS = {
 }
 
 
+def churn_risk_band(risk: np.ndarray) -> np.ndarray:
+    """Low / Medium / High by CHURN_RISK_BANDS (each band includes its lower edge)."""
+    edges = np.array([edge for edge, _ in CHURN_RISK_BANDS])
+    names = np.array([name for _, name in CHURN_RISK_BANDS], dtype=object)
+    return names[np.searchsorted(edges, risk, side="right")]
+
+
+def churn_risk(bg: clv.BgNbdParams, x, t_x, t) -> np.ndarray:
+    """P(no purchase in the next CHURN_HORIZON_DAYS days): 1 - clv.prob_purchase_within."""
+    return 1.0 - clv.prob_purchase_within(bg, CHURN_HORIZON_DAYS, x, t_x, t)
+
+
+def next_order(bg: clv.BgNbdParams, x, t_x, t, window_end: pd.Series):
+    """Days from the window's end until a purchase becomes more likely than not
+    (NEXT_ORDER_PROBABILITY), the date of that day, and why it is missing where it is:
+    beyond NEXT_ORDER_MAX_DAYS, or never (the customer is more likely gone than not)."""
+    days = clv.days_until_purchase_probability(bg, NEXT_ORDER_PROBABILITY, x, t_x, t)
+    within = days <= NEXT_ORDER_MAX_DAYS
+    dated = pd.to_datetime(window_end.to_numpy()) + pd.to_timedelta(
+        np.ceil(np.where(within, days, 0.0)), unit="D"
+    )
+    reason = np.where(
+        within,
+        None,
+        np.where(
+            np.isinf(days),
+            "more likely gone than not: the chance of another purchase never reaches one half",
+            f"a purchase becomes more likely than not only after {NEXT_ORDER_MAX_DAYS} days",
+        ),
+    )
+    return (
+        np.where(np.isinf(days), np.nan, days),
+        pd.Series(dated).where(within).to_numpy("datetime64[us]"),
+        reason,
+    )
+
+
 def customer_values(
     histories: pd.DataFrame, parameters: pd.DataFrame, settings: LifetimeValueSettings
 ) -> pd.DataFrame:
-    """Every customer of the full window: probability still active, probability of a purchase
-    in the next 90 days, expected purchases in
-    the next 90 and 365 days, expected spend per purchase (with its basis) and the CLV over
-    the next clv_months discounted monthly. Vectorised over customers."""
+    """Every customer of the full window: value so far, probability still active,
+    probability of a purchase in the next 90 days and its complement the churn risk (with
+    its band), the average days between purchases, the expected next order, expected
+    purchases in the next 90 and 365 days, expected spend per purchase (with its basis) and
+    the CLV over the next clv_months discounted monthly. Vectorised over customers."""
     bg, gg = _params(parameters, "full")
     full = histories[histories["fit_window"] == "full"].sort_values("customer_id")
     if bg is None or full.empty:
@@ -213,14 +313,25 @@ def customer_values(
         discount_rate_per_period=settings.monthly_discount_rate,
         period_length=DAYS_PER_MONTH,
     )
+    risk = churn_risk(bg, x, t_x, t)
+    days_to_next, next_date, next_missing = next_order(bg, x, t_x, t, full["window_end_date"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.where(x > 0, t_x / x, np.nan)
     return pd.DataFrame(
         {
             "customer_id": full["customer_id"].to_numpy(),
             "x": x.astype(int),
             "t_x": t_x.astype(int),
             "t": t.astype(int),
+            "historic_value": full["revenue"].to_numpy(float),
             "probability_active": clv.prob_alive(bg, x, t_x, t),
-            "probability_purchase_90d": clv.prob_purchase_within(bg, 90, x, t_x, t),
+            "probability_purchase_90d": 1.0 - risk,
+            "churn_risk_90d": risk,
+            "churn_risk_band": churn_risk_band(risk),
+            "average_days_between_purchases": between,
+            "days_to_next_order": days_to_next,
+            "next_order_date": next_date,
+            "next_order_date_missing_reason": next_missing,
             "expected_purchases_90d": clv.expected_purchases(bg, 90, x, t_x, t),
             "expected_purchases_365d": clv.expected_purchases(bg, 365, x, t_x, t),
             "expected_spend_per_purchase": clv.expected_spend(gg, x, spend_input),
@@ -236,23 +347,36 @@ HOLDOUT_COLUMNS = {
     "t": "int64",
     "holdout_days": "int64",
     "actual_purchases": "int64",
+    "actual_revenue": "float64",
     "predicted_purchases": "float64",
+    "predicted_revenue": "float64",
     "naive_purchases": "float64",
+    "purchases_last_90d": "int64",
+    "predicted_churn_risk_90d": "float64",
+    "churn_risk_band": "object",
+    "purchased_within_90d": "boolean",
 }
 
 
 def holdout_predictions(histories: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFrame:
-    """Every customer of the calibration window: purchases in the holdout, as forecast by
-    the calibration fit and by the naive rule (their repeat-purchase rate so far, x / t,
-    times the holdout's length), beside what they did."""
-    bg, _ = _params(parameters, "calibration")
+    """Every customer of the calibration window: purchases and revenue in the holdout, as
+    forecast by the calibration fit (revenue: expected purchases times Gamma-Gamma expected
+    spend) and by the naive rule (their repeat-purchase rate so far, x / t, times the
+    holdout's length), beside what they did; the simple ranking rules' inputs (repeat
+    purchases x, purchases in the last 90 days); and the churn risk at the calibration end
+    beside whether they bought within the next 90 days (null when the holdout is shorter)."""
+    bg, gg = _params(parameters, "calibration")
     calibration = histories[histories["fit_window"] == "calibration"].sort_values("customer_id")
     if bg is None or calibration.empty:
         return _empty(HOLDOUT_COLUMNS)
-    x, t_x, t, _ = _arrays(calibration)
+    x, t_x, t, m = _arrays(calibration)
     days = calibration["holdout_days"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         naive = np.where(t > 0, x / t * days, 0.0)
+    predicted = clv.expected_purchases(bg, days, x, t_x, t)
+    spend = clv.expected_spend(gg, x, np.where(_spend_rows(x, m), m, 0.0))
+    risk = churn_risk(bg, x, t_x, t)
+    within_90d = calibration["holdout_purchases_90d"]
     return pd.DataFrame(
         {
             "customer_id": calibration["customer_id"].to_numpy(),
@@ -260,7 +384,16 @@ def holdout_predictions(histories: pd.DataFrame, parameters: pd.DataFrame) -> pd
             "t": t.astype(int),
             "holdout_days": days.astype(int),
             "actual_purchases": calibration["holdout_purchases"].to_numpy(int),
-            "predicted_purchases": clv.expected_purchases(bg, days, x, t_x, t),
+            "actual_revenue": calibration["holdout_revenue"].to_numpy(float),
+            "predicted_purchases": predicted,
+            "predicted_revenue": predicted * spend,
             "naive_purchases": naive,
+            "purchases_last_90d": calibration["purchases_last_90d"].to_numpy(int),
+            "predicted_churn_risk_90d": risk,
+            "churn_risk_band": churn_risk_band(risk),
+            "purchased_within_90d": (within_90d > 0)
+            .astype("boolean")
+            .where(within_90d.notna())
+            .to_numpy(),
         }
     )

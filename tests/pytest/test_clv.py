@@ -7,10 +7,11 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import build_warehouse, copy_warehouse, frame, query, rerun_models, write_raw
-from retail_segments import publish
+from retail_segments import clv, publish
 
 
 def test_planted_archetypes_rank_as_designed(synthetic_db):
@@ -66,6 +67,162 @@ def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, 
     row = frame(copy, "select * from marts.clv_evaluation where group_type = 'all'").iloc[0]
     assert 85 <= row["holdout_days"] <= 95
     assert -0.35 < row["predicted_relative_error"] < -0.15
+
+
+def test_churn_risk_is_calibrated_on_the_real_mid_year_holdout(real_allocate_db):
+    """Issue #22: the churn risk made at the calibration end (2011-06-06, the middle of the
+    span) against who then bought nothing for 90 days, counted here from fct_invoices."""
+    db = real_allocate_db
+    rows = frame(db, "select * from marts.churn_risk_calibration order by group_type, group_order")
+    bands = rows[rows["group_type"] == "band"].set_index("group_value")
+    assert list(bands.index) == ["Low", "Medium", "High"]
+    # every band within 5 points (measured: +2.6, -0.7, +1.1)
+    assert (bands["calibration_error"].abs() <= 0.05).all(), bands
+    observed = bands["observed_churn_share"]
+    assert observed["Low"] < 0.25 and 0.4 < observed["Medium"] < 0.6 and observed["High"] > 0.66
+    deciles = rows[rows["group_type"] == "decile"]
+    assert list(deciles["group_order"]) == list(range(1, 11))
+    assert deciles["observed_churn_share"].iloc[-1] > deciles["observed_churn_share"].iloc[0] + 0.5
+    everyone = rows[rows["group_type"] == "all"].iloc[0]
+    assert deciles["customers"].sum() == bands["customers"].sum() == everyone["customers"]
+    # the observed share, counted independently from the invoices
+    (independent,) = query(
+        db,
+        """
+        with cut as (
+            select window_end_date as calibration_end from marts.clv_model_parameters
+            where fit_window = 'calibration'
+        ),
+        customers as (
+            select customer_id,
+                bool_or(cast(invoiced_at as date) > calibration_end
+                    and cast(invoiced_at as date) <= calibration_end + 90) as bought
+            from marts.fct_invoices cross join cut
+            group by customer_id, calibration_end
+            having min(cast(invoiced_at as date)) <= calibration_end
+        )
+        select count(*), avg(case when bought then 0.0 else 1.0 end) from customers
+        """,
+    )
+    assert independent[0] == everyone["customers"]
+    assert independent[1] == pytest.approx(everyone["observed_churn_share"], abs=1e-12)
+
+
+def test_customer_outlook_follows_its_definitions(real_allocate_db):
+    """Issue #22: historic, predicted and total value, churn risk and band, days between
+    purchases and the expected next order, each checked against its definition; the next
+    order date through the purchase probability it inverts."""
+    db = real_allocate_db
+    outlook = frame(
+        db,
+        "select v.*, r.monetary from marts.customer_lifetime_value as v "
+        "join marts.customer_rfm as r using (customer_id)",
+    )
+    assert len(outlook) == 4334
+    assert (outlook["historic_value"].astype(float) == outlook["monetary"].round(2)).all()
+    (unequal,) = query(
+        db,
+        "select count(*) from marts.customer_lifetime_value "
+        "where total_value != historic_value + clv_12m",  # decimals: exact
+    )[0]
+    assert unequal == 0
+    np.testing.assert_allclose(
+        outlook["churn_risk_90d"], 1 - outlook["probability_purchase_90d"], atol=1e-12
+    )
+    risk = outlook["churn_risk_90d"]
+    expected_band = np.where(risk < 0.33, "Low", np.where(risk < 0.66, "Medium", "High"))
+    assert (outlook["churn_risk_band"] == expected_band).all()
+    assert set(outlook["churn_risk_band"].value_counts().index) == {"Low", "Medium", "High"}
+    repeat = outlook["repeat_purchases"] > 0
+    np.testing.assert_allclose(
+        outlook.loc[repeat, "average_days_between_purchases"],
+        outlook.loc[repeat, "days_first_to_last_purchase"]
+        / outlook.loc[repeat, "repeat_purchases"],
+    )
+    assert outlook.loc[~repeat, "average_days_between_purchases"].isna().all()
+    # the next order date: the first whole day on which a purchase is more likely than not
+    fit = frame(db, "select * from marts.clv_model_parameters where fit_window = 'full'").iloc[0]
+    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
+    x, t_x, t = (
+        outlook[c].to_numpy(float)
+        for c in ("repeat_purchases", "days_first_to_last_purchase", "days_since_first_purchase")
+    )
+    dated = outlook["expected_next_order_date"].notna().to_numpy()
+    days = outlook["days_to_next_order"].to_numpy(float)
+    assert (clv.prob_purchase_within(bg, days[dated], x[dated], t_x[dated], t[dated]) >= 0.5).all()
+    assert (
+        clv.prob_purchase_within(bg, days[dated] - 1, x[dated], t_x[dated], t[dated]) < 0.5
+    ).all()
+    as_of = pd.Timestamp(fit["window_end_date"])
+    assert (
+        pd.to_datetime(outlook.loc[dated, "expected_next_order_date"])
+        == as_of + pd.to_timedelta(days[dated], unit="D")
+    ).all()
+    # no date exactly where a purchase within a year is not more likely than not
+    within_year = clv.prob_purchase_within(bg, 365, x, t_x, t) >= 0.5
+    assert (dated == within_year).all()
+    assert (outlook["next_order_date_missing_reason"].isna() == dated).all()
+    assert 0 < (~dated).sum() < len(outlook) / 4  # measured: 572 of 4,334
+    # the export carries the outlook as the mart has it
+    (exported,) = glob.glob(str(publish.default_export_dir(db) / "customer_segments.parquet"))
+    (differ,) = query(
+        db,
+        f"select count(*) from '{exported}' as e join marts.customer_lifetime_value as v "
+        "using (customer_id) where e.total_value != v.total_value "
+        "or e.churn_risk_band != v.churn_risk_band "
+        "or e.expected_next_order_date is distinct from v.expected_next_order_date",
+    )[0]
+    assert differ == 0
+
+
+def test_ranking_table_agrees_with_the_holdout(real_allocate_db):
+    """clv_ranking_evaluation's four forecasts rank the same customers as clv_evaluation; the
+    model's Spearman is clv_evaluation's; the top-decile shares are shares."""
+    db = real_allocate_db
+    ranking = frame(db, "select * from marts.clv_ranking_evaluation").set_index("forecast")
+    evaluation = frame(db, "select * from marts.clv_evaluation where group_type = 'all'").iloc[0]
+    assert set(ranking.index) == {
+        "model",
+        "naive rate",
+        "repeat purchases",
+        "purchases in the last 90 days",
+    }
+    assert (ranking["customers"] == evaluation["customers"]).all()
+    assert ranking.loc["model", "spearman_purchases"] == pytest.approx(
+        evaluation["spearman_model"], abs=1e-9
+    )
+    assert ranking.loc["naive rate", "spearman_purchases"] == pytest.approx(
+        evaluation["spearman_naive"], abs=1e-9
+    )
+    shares = ranking[["top_decile_purchase_share", "top_decile_revenue_share"]]
+    # a tenth of the customers make far more than a tenth of the purchases and revenue
+    assert ((shares > 0.3) & (shares < 0.7)).all().all()
+    # ties at the cut count in proportion: the repeat-purchase count, recomputed by hand
+    holdout = frame(db, "select x, actual_purchases from intermediate.int_clv_holdout")
+    places = 0.1 * len(holdout)
+    by_count = (
+        holdout.groupby("x")["actual_purchases"].agg(["size", "sum"]).sort_index(ascending=False)
+    )
+    before = by_count["size"].cumsum() - by_count["size"]
+    share_in = ((places - before) / by_count["size"]).clip(0, 1)
+    expected = (share_in * by_count["sum"]).sum() / holdout["actual_purchases"].sum()
+    assert ranking.loc["repeat purchases", "top_decile_purchase_share"] == pytest.approx(expected)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue #22 part 4 not met: on the six-month holdout the BG/NBD ranks below the "
+    "repeat-purchase count (Spearman 0.526 vs 0.555, top-decile purchases 36.3% vs 36.5%) "
+    "and its total is 12.3% low; see the issue's closing note",
+)
+def test_model_ranks_at_least_as_well_as_the_best_simple_rule(real_allocate_db):
+    ranking = frame(real_allocate_db, "select * from marts.clv_ranking_evaluation").set_index(
+        "forecast"
+    )
+    rules = ranking.drop(index="model")
+    for measure in ("spearman_purchases", "top_decile_purchase_share", "top_decile_revenue_share"):
+        assert ranking.loc["model", measure] >= rules[measure].max(), measure
+    assert abs(ranking.loc["model", "forecast_relative_error"]) <= 0.10
 
 
 def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):

@@ -242,8 +242,62 @@ def test_invalid_inputs_are_refused():
         clv.fit_bgnbd([1, 2], [5.0, 3.0], [4.0, 10.0])
     with pytest.raises(ValueError, match="integer"):
         clv.prob_alive(PUBLISHED_BGNBD, 1.5, 1.0, 2.0)
-    with pytest.raises(ValueError, match="t must be"):
+    with pytest.raises(ValueError, match="t .*must be"):
         clv.expected_purchases(PUBLISHED_BGNBD, -1.0, 1, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("horizon", [-1.0, np.nan, np.inf])
+def test_horizons_that_are_not_a_length_of_time_are_refused(horizon):
+    # a negative horizon used to give P(purchase within t) = -0.237
+    for predict in (clv.prob_purchase_within, clv.expected_purchases):
+        with pytest.raises(ValueError, match="horizon"):
+            predict(PUBLISHED_BGNBD, horizon, 2, 10.0, 30.0)
+    with pytest.raises(ValueError, match="horizon"):
+        clv.expected_purchases_new(PUBLISHED_BGNBD, horizon)
+
+
+@pytest.mark.parametrize(
+    ("periods", "rate", "length"),
+    [
+        (12, np.nan, 1.0),
+        (12, np.inf, 1.0),
+        (12, -1.0, 1.0),
+        (0, 0.01, 1.0),
+        (2.5, 0.01, 1.0),
+        (12, 0.01, np.nan),
+        (12, 0.01, -4.0),
+    ],
+)
+def test_discounting_needs_a_finite_rate_and_whole_periods(periods, rate, length):
+    gg = clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
+    with pytest.raises(ValueError, match="discount rate"):
+        clv.discounted_clv(PUBLISHED_BGNBD, gg, [2], [10.0], [30.0], [20.0], periods, rate, length)
+
+
+def test_days_to_a_purchase_probability_inverts_the_purchase_probability(cdnow):
+    """The closed form gives the horizon at which P(purchase within t) reaches p; checked
+    through prob_purchase_within itself on every CDNOW customer."""
+    x, t_x, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    alive = clv.prob_alive(PUBLISHED_BGNBD, x, t_x, T)
+    for p in (0.1, 0.5, 0.9):
+        days = clv.days_until_purchase_probability(PUBLISHED_BGNBD, p, x, t_x, T)
+        reachable = alive > p
+        assert np.isinf(days[~reachable]).all() and np.isfinite(days[reachable]).all()
+        at = clv.prob_purchase_within(
+            PUBLISHED_BGNBD, days[reachable], x[reachable], t_x[reachable], T[reachable]
+        )
+        np.testing.assert_allclose(at, p, rtol=1e-9)
+        # and a day earlier the probability is still below p
+        earlier = np.maximum(days[reachable] - 1.0, 0.0)
+        assert (
+            clv.prob_purchase_within(
+                PUBLISHED_BGNBD, earlier, x[reachable], t_x[reachable], T[reachable]
+            )
+            < p
+        ).all()
+    assert (~(alive > 0.5)).sum() > 0  # CDNOW has customers more likely gone than not
+    with pytest.raises(ValueError, match="probability"):
+        clv.days_until_purchase_probability(PUBLISHED_BGNBD, 1.0, x, t_x, T)
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +315,37 @@ def test_gamma_gamma_fit_on_cdnow_matches_fader_hardie_2013(cdnow_spend):
     )
     # FH 2013 / Hardie's spreadsheet: population mean spend 35.17
     assert fit.population_mean_spend == pytest.approx(35.17, abs=0.005)
+    # 2,357 customers, 1,411 of them without a repeat purchase: counted, not fitted
+    assert fit.params_at_bound == () and fit.set_aside == (("no repeat purchase", 1411.0),)
+
+
+def test_gamma_gamma_counts_what_it_sets_aside(cdnow_spend):
+    """Rows the spend model cannot use are counted by reason, not dropped silently, and do
+    not change the fit."""
+    x, m = cdnow_spend["x"].to_numpy(float), cdnow_spend["zbar"].to_numpy(float)
+    clean = clv.fit_gamma_gamma(x, m)
+    extra_x = np.array([0.0, 0.0, 3.0, 2.0, 4.0, 1.0])
+    extra_m = np.array([10.0, 0.0, 0.0, -5.0, np.nan, 12.0])
+    fit = clv.fit_gamma_gamma(np.r_[x, extra_x], np.r_[m, extra_m])
+    # CDNOW's own 1,411 customers without a repeat purchase and the two added here
+    assert dict(fit.set_aside) == {
+        "no repeat purchase": float((x == 0).sum()) + 2,
+        "spend zero or below": 2.0,
+        "spend missing": 1.0,
+    }
+    assert fit.n_customers == clean.n_customers + 1  # the one usable added row
+    reference = clv.fit_gamma_gamma(np.r_[x, 1.0], np.r_[m, 12.0])
+    assert (fit.p, fit.q, fit.gamma) == (reference.p, reference.q, reference.gamma)
+
+
+def test_gamma_gamma_fit_at_a_bound_is_flagged():
+    """Frequent customers who all spend exactly the same: neither the spend per purchase nor
+    its mean varies, so p and q run to the upper bound (the likelihood wants point masses)
+    and the fit says so; on CDNOW nothing is at a bound (above)."""
+    x = np.tile([100.0, 200.0, 300.0, 500.0], 50)
+    fit = clv.fit_gamma_gamma(x, np.full_like(x, 20.0))
+    assert set(fit.params_at_bound) == {"p", "q"}
+    assert fit.p * fit.gamma / (fit.q - 1) == pytest.approx(20.0, rel=1e-3)
 
 
 def test_gamma_gamma_fit_is_invariant_to_money_unit_and_compression(cdnow_spend):

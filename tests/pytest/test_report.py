@@ -340,6 +340,14 @@ def test_real_report_reads_in_a_browser(
             "avg(probability_purchase_90d) from marts.customer_segments group by all",
         )
     }
+    churn = {
+        name: (mean_risk, high, days)
+        for name, mean_risk, high, days in query(
+            real_allocate_db,
+            "select segment_name, avg(churn_risk_90d), avg((churn_risk_band = 'High')::int), "
+            "median(average_days_between_purchases) from marts.customer_segments group by all",
+        )
+    }
     (dropout_identified,) = query(
         real_allocate_db,
         "select dropout_identified from marts.clv_model_parameters where fit_window = 'full'",
@@ -383,8 +391,14 @@ def test_real_report_reads_in_a_browser(
         share, clv, p90 = figures[card["segment"]]
         shown = re.search(r"Mean 12-month CLV\s+(\S+)", card["stats"])
         assert shown and _shows_money(shown.group(1), clv), card
-        shown = re.search(r"within 90 days\s+(\S+)", card["stats"])
-        assert shown and _shows_share(shown.group(1), p90), card
+        # the outlook: churn risk (the complement of the headline's chance) and its High band
+        mean_risk, high, days = churn[card["segment"]]
+        shown = re.search(r"no order in 90 days\)\s+(\S+) · (\S+) of them High", card["stats"])
+        assert shown and _shows_share(shown.group(1), mean_risk), card
+        assert _shows_share(shown.group(2), high), card
+        assert abs(mean_risk - (1 - p90)) < 1e-9
+        shown = re.search(r"Days between orders \(median\)\s+(\d+)", card["stats"])
+        assert shown and abs(int(shown.group(1)) - days) <= 0.5, card
         # a probability the model cannot identify is not shown as one
         still_active = re.search(r"Still active \(probability\)\s+(.+)", card["stats"])
         assert still_active, card

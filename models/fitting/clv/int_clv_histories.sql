@@ -9,8 +9,13 @@
 -- A purchase is a day with at least one invoice (as in BTYD practice, several invoices on
 -- one day are one purchase). x = purchase days - 1 (repeat purchases), t_x = days from the
 -- first to the last purchase day, t = days from the first purchase day to the window's end,
--- repeat_spend_mean = mean net revenue of the repeat purchase days (null without one); with
--- var clv_value_basis: margin, revenue here is the purchase days' gross margin instead.
+-- repeat_spend_mean = mean net revenue of the repeat purchase days (null without one),
+-- purchases_last_90d = purchase days in the 90 days up to the window's end (the simple
+-- recency rule clv_evaluation ranks against); with var clv_value_basis: margin, revenue here
+-- is the purchase days' gross margin instead.
+-- Holdout columns (calibration rows only): purchases and revenue after the calibration end,
+-- and purchases within its first 90 days (null when the holdout is shorter: what the churn
+-- risk is checked against).
 with
 
 as_of as (
@@ -105,6 +110,7 @@ histories as (
         any_value(as_of_date) as as_of_date,
         min(purchase_date) as first_purchase_date,
         count(*) - 1 as x,
+        count(*) filter (where purchase_date > window_end_date - 90) as purchases_last_90d,
         max(purchase_date) - min(purchase_date) as t_x,
         any_value(window_end_date) - min(purchase_date) as t,
         avg(revenue) filter (where purchase_date > customer_first_date) as repeat_spend_mean,
@@ -118,7 +124,11 @@ holdout as (
 
     select
         purchase_days.customer_id,
-        count(*) as holdout_purchases
+        count(*) as holdout_purchases,
+        count(*) filter (
+            where purchase_days.purchase_date <= bounds.calibration_end_date + 90
+        ) as holdout_purchases_90d,
+        sum(purchase_days.revenue) as holdout_revenue
     from purchase_days
     cross join bounds
     where purchase_days.purchase_date > bounds.calibration_end_date
@@ -138,10 +148,21 @@ select
     cast(histories.t as integer) as t,
     cast(histories.repeat_spend_mean as double) as repeat_spend_mean,
     cast(histories.revenue as double) as revenue,
+    cast(histories.purchases_last_90d as integer) as purchases_last_90d,
     case
         when histories.fit_window = 'calibration'
             then coalesce(holdout.holdout_purchases, 0)
     end as holdout_purchases,
+    case
+        when histories.fit_window = 'calibration'
+            then cast(coalesce(holdout.holdout_revenue, 0) as double)
+    end as holdout_revenue,
+    case
+        when
+            histories.fit_window = 'calibration'
+            and bounds.last_data_date - histories.window_end_date >= 90
+            then coalesce(holdout.holdout_purchases_90d, 0)
+    end as holdout_purchases_90d,
     -- the holdout: the day after the calibration end to the last day the data covers
     case
         when histories.fit_window = 'calibration'

@@ -7,6 +7,10 @@
 --                     stored clustering parameters (macro assign_rfm_cluster); customers
 --                     who do not return score as recency = horizon + 1, frequency 0,
 --                     monetary 0
+--   value_tier_name   the tier said as what it means for someone who has just bought
+--                     (seeds/cluster_segment_strategies.csv newcomer_tier_name: "One-off or
+--                     small-return buyer", not "Lapsed low spenders"), with the segment's
+--                     bracketed value order where a name repeats
 -- next_interest is made in int_prediction_study from int_prediction_category_spend.
 with
 
@@ -66,6 +70,9 @@ select
     scored.monetary as later_revenue,
     cast(scored.recency_days as integer) as label_recency_days,
     cast(scored.cluster_id as integer) as value_tier_id,
-    profiles.segment_name as value_tier_name
+    replace(profiles.segment_name, profiles.base_name, strategies.newcomer_tier_name)
+        as value_tier_name
 from scored
 left join {{ ref('int_cluster_profiles') }} as profiles on scored.cluster_id = profiles.cluster_id
+left join {{ ref('cluster_segment_strategies') }} as strategies
+    on profiles.base_name = strategies.segment_name

@@ -1,5 +1,6 @@
 -- What each segment is worth: customers, total and mean 12-month CLV, mean probability
--- active, of a purchase in the next 90 days, and expected purchases, by RFM segment and by
+-- active, of a purchase in the next 90 days, churn risk (mean and the share in the High
+-- band), the median days between purchases and expected purchases, by RFM segment and by
 -- behavioural segment.
 with
 
@@ -11,6 +12,9 @@ customers as (
         clv.clv_12m,
         clv.probability_active,
         clv.probability_purchase_90d,
+        clv.churn_risk_90d,
+        clv.churn_risk_band,
+        clv.average_days_between_purchases,
         clv.expected_purchases_365d,
         scores.rfm_segment,
         clusters.cluster_id,
@@ -40,6 +44,9 @@ by_segment as (
         sum(clv_12m) as total_clv_12m,
         avg(probability_active) as mean_probability_active,
         avg(probability_purchase_90d) as mean_probability_purchase_90d,
+        avg(churn_risk_90d) as mean_churn_risk_90d,
+        avg(case when churn_risk_band = 'High' then 1.0 else 0.0 end) as high_churn_risk_share,
+        median(average_days_between_purchases) as median_days_between_purchases,
         avg(expected_purchases_365d) as mean_expected_purchases_365d
     from customers
     group by grouping sets ((rfm_segment), (cluster_id, segment_name))  -- noqa: PRS
@@ -56,6 +63,9 @@ select
     total_clv_12m / sum(total_clv_12m) over (partition by segment_type) as clv_share,
     mean_probability_active,
     mean_probability_purchase_90d,
+    mean_churn_risk_90d,
+    high_churn_risk_share,
+    cast(median_days_between_purchases as double) as median_days_between_purchases,
     mean_expected_purchases_365d
 from by_segment
 order by segment_type asc, total_clv_12m desc

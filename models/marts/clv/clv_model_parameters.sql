@@ -21,6 +21,9 @@ select
     cast(gamma_gamma_log_likelihood as double) as gamma_gamma_log_likelihood,
     cast(round(population_mean_spend, 2) as decimal(18, 2)) as population_mean_spend,
     cast(spend_frequency_correlation as double) as spend_frequency_correlation,
+    cast(gamma_gamma_set_aside as bigint) as gamma_gamma_set_aside,
+    cast(parameters_at_bound as varchar) as parameters_at_bound,
+    cast(history_days as integer) as history_days,
     cast(converged as boolean) as converged,
     cast(note as varchar) as note,
     -- what a purchase is worth in these fits: net revenue, or gross margin

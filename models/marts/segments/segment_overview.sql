@@ -91,6 +91,9 @@ numbers as (
         clv.clv_share,
         clv.mean_probability_active,
         clv.mean_probability_purchase_90d,
+        clv.mean_churn_risk_90d,
+        clv.high_churn_risk_share,
+        clv.median_days_between_purchases,
         yardsticks.dropout_identified,
         yardsticks.population_median_recency_days
     from segments
@@ -166,6 +169,9 @@ select
     mean_probability_active,
     dropout_identified,
     mean_probability_purchase_90d,
+    mean_churn_risk_90d,
+    high_churn_risk_share,
+    median_days_between_purchases,
     population_median_recency_days,
     verdict,
     verdict_rule,

@@ -22,9 +22,11 @@ class LifetimeValueSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset(
         {
+            "churn_risk_calibration",
             "clv_by_segment",
             "clv_evaluation",
             "clv_model_parameters",
+            "clv_ranking_evaluation",
         }
     )
 
@@ -168,6 +170,65 @@ class LifetimeValueSection(ReportPage):
             data, columns
         )
 
+    def churn_table(self) -> str:
+        """Churn risk made at the calibration end against who then bought nothing for 90
+        days, per band: can the export's churn_risk_band be trusted?"""
+        data = self.w.df(
+            "churn_risk_calibration",
+            "select * from marts.churn_risk_calibration where group_type in ('band', 'all') "
+            "order by group_order",
+        )
+        if data.empty or data["observed_churn_share"].isna().all():
+            raise EmptyMart("the holdout is shorter than 90 days: churn risk not checked")
+        columns = [
+            Col("Churn-risk band", lambda r: r["group_value"]),
+            Col("Customers", lambda r: fmt.count(r["customers"]), True),
+            Col(
+                "Predicted: no order in 90 days",
+                lambda r: fmt.percent(r["mean_predicted_churn_risk"]),
+                True,
+            ),
+            Col("Observed", lambda r: fmt.percent(r["observed_churn_share"]), True),
+            Col(
+                "Difference (points)",
+                lambda r: f"{100 * r['calibration_error']:+.1f}",
+                True,
+            ),
+        ]
+        return (
+            "<h3>Can the churn risk be trusted? Predicted at the calibration end against the "
+            "next 90 days</h3>" + _table(data, columns)
+        )
+
+    def ranking_table(self) -> str:
+        """The model's ranking against the simple rules a marketer could use instead."""
+        data = self.w.df(
+            "clv_ranking_evaluation",
+            "select * from marts.clv_ranking_evaluation order by spearman_purchases desc",
+        )
+        columns = [
+            Col("Ranked by", lambda r: r["forecast"]),
+            Col(
+                "Rank correlation with holdout purchases",
+                lambda r: fmt.number(r["spearman_purchases"]),
+                True,
+            ),
+            Col(
+                "Top 10%: share of purchases",
+                lambda r: fmt.percent(r["top_decile_purchase_share"]),
+                True,
+            ),
+            Col(
+                "Top 10%: share of revenue",
+                lambda r: fmt.percent(r["top_decile_revenue_share"]),
+                True,
+            ),
+        ]
+        return (
+            "<h3>Does the forecast rank customers better than a simple rule? (same holdout)</h3>"
+            + _table(data, columns)
+        )
+
     def section_clv(self) -> str:
         return (
             self.part(self.clv_text)
@@ -175,6 +236,8 @@ class LifetimeValueSection(ReportPage):
             + self.part(self.clv_holdout_chart)
             + self.part(self.clv_segment_chart)
             + "</div>"
+            + self.part(self.churn_table)
+            + self.part(self.ranking_table)
             + self.part(self.clv_segment_table)
         )
 

@@ -50,7 +50,7 @@ class SegmentsSection(ReportPage):
             '<p class="note-plain">“Still active” is not shown: over this data the lifetime '
             "model cannot tell a customer who left from one who buys rarely, so it puts "
             'every segment near 100% (see <a href="#clv">the lifetime-value check</a>). Read '
-            "the chance to buy within 90 days instead.</p>"
+            "the churn risk (the chance of no order within 90 days) instead.</p>"
         )
 
     def headlines(self) -> str:
@@ -86,8 +86,17 @@ class SegmentsSection(ReportPage):
                 ),
                 ("Mean 12-month CLV", fmt.money(row.get("mean_clv_12m"))),
                 (
-                    "Chance to buy within 90 days",
-                    fmt.percent(row.get("mean_probability_purchase_90d")),
+                    "Churn risk (no order in 90 days)",
+                    f"{fmt.percent(row.get('mean_churn_risk_90d'))} · "
+                    f"{fmt.percent(row.get('high_churn_risk_share'))} of them High"
+                    if _is_num(row.get("mean_churn_risk_90d"))
+                    else fmt.DASH,
+                ),
+                (
+                    "Days between orders (median)",
+                    fmt.days(row.get("median_days_between_purchases"))
+                    if _is_num(row.get("median_days_between_purchases"))
+                    else "none yet: one order each",
                 ),
                 (
                     "Still active (probability)",
