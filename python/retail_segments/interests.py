@@ -135,13 +135,6 @@ class TextSpace:
         matrix = self.vectors.transform(descriptions)
         return normalize(self.svd.transform(matrix) if self.svd is not None else matrix.toarray())
 
-    def term_matrix(self, descriptions: pd.Series):
-        """Binary product x term matrix (for labels)."""
-        if self.vectors is None:
-            return sp.csr_matrix((len(descriptions), 0)), np.array([], dtype=object)
-        matrix = (self.vectors.transform(descriptions) > 0).astype(np.float64)
-        return sp.csr_matrix(matrix), np.array(self.vectors.get_feature_names_out())
-
 
 def _incidence(codes: np.ndarray, keys: pd.Series, n_products: int):
     """Sparse product x key (invoice or customer) 0/1 matrix, TF-IDF weighted so that
@@ -403,25 +396,58 @@ CATEGORY_RULE_SETTINGS = (
 )
 
 
+def label_terms(descriptions: pd.Series, stopwords: list[str]):
+    """Binary product x word matrix of the descriptions, every word of two letters or more
+    that is not a stopword (for labels)."""
+    try:
+        vectors = vectoriser(stopwords, min_df=1)
+        matrix = vectors.fit_transform(descriptions.fillna(""))
+    except ValueError:  # no word at all
+        return sp.csr_matrix((len(descriptions), 0)), np.array([], dtype=object)
+    return sp.csr_matrix((matrix > 0).astype(np.float64)), vectors.get_feature_names_out()
+
+
 def distinctive_labels(
-    terms: sp.csr_matrix, vocabulary: np.ndarray, labels: np.ndarray, n_terms: int
+    terms: sp.csr_matrix,
+    vocabulary: np.ndarray,
+    labels: np.ndarray,
+    n_terms: int,
+    revenue: np.ndarray | None = None,
+    best_sellers: int = 5,
 ) -> list[str]:
-    """A label per category from its most distinctive words (class-based TF-IDF: a word's
-    share of the category's words times log(1 + average words per category / the word's
-    count over all categories)), so words common to every category do not name any. Only
-    words on at least two of its products (or a tenth of a small one) count. Labels are
-    made unique by adding the next distinctive word."""
+    """A label per category from the words of what it sells: candidate words are those in
+    the descriptions of its `best_sellers` best-selling products (by `revenue`), ranked by
+    class-based TF-IDF over revenue-weighted word counts (a word's share of the category's
+    revenue-weighted words times log(1 + average per category / the word's total over all
+    categories)), so words common to every category do not name any and words of products
+    that sell little do not name the category. Where the best sellers give fewer than
+    `n_terms` words the next distinctive words of the category's other products follow
+    (only words on at least two of its products, or a tenth of a small one). Labels are
+    made unique by adding the next word. Without `revenue` every product weighs the same."""
     k = int(labels.max()) + 1
     if terms.shape[1] == 0:
         return [f"category {i + 1}" for i in range(k)]
-    membership = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))))
-    counts = np.asarray((membership @ terms).todense())  # categories x words
+    n = len(labels)
+    weight = np.ones(n) if revenue is None else np.clip(np.nan_to_num(revenue), 0, None)
+    # a category whose products all sold nothing weighs its products equally
+    weight = np.where(np.bincount(labels, weight, minlength=k)[labels] > 0, weight, 1.0)
+    membership = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
+    on_products = np.asarray((membership @ terms).todense())  # categories x words
+    mass = np.asarray((membership @ sp.diags(weight) @ terms).todense())
+    order = np.lexsort((np.arange(n), -weight, labels))  # by category, best sellers first
+    first = np.searchsorted(labels[order], np.arange(k))
+    place = np.arange(n) - first[labels[order]]
+    best = order[place < best_sellers]
+    in_best_sellers = np.asarray(
+        (sp.csr_matrix((np.ones(len(best)), (labels[best], best)), shape=(k, n)) @ terms).todense()
+    )
     sizes = np.bincount(labels, minlength=k)
-    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    weight = np.log1p(counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
-    scores = frequency * weight
-    scores[counts < np.minimum(2, np.ceil(sizes / 10))[:, None]] = 0
-    ranked = np.argsort(-scores, axis=1, kind="stable")
+    frequency = mass / np.maximum(mass.sum(axis=1, keepdims=True), 1e-12)
+    rarity = np.log1p(mass.sum(axis=1).mean() / np.maximum(mass.sum(axis=0), 1e-12))
+    scores = frequency * rarity
+    scores[(in_best_sellers == 0) & (on_products < np.minimum(2, np.ceil(sizes / 10))[:, None])] = 0
+    # words of the best sellers first, then the rest, each by score
+    ranked = np.lexsort((-scores, in_best_sellers == 0), axis=1)
     depth = np.full(k, n_terms)
     while True:
         names = [
@@ -471,8 +497,17 @@ def assign_categories(
         else:
             labels[~known] = 0
 
-    terms, vocabulary = space.text.term_matrix(space.products["fit_description"])
-    names = distinctive_labels(terms, vocabulary, fit_labels, settings.label_terms)
+    # the labels name what each category sells now: its products' current descriptions
+    # weighted by revenue over the whole history (names only: which category a product
+    # belongs to was settled before the cut-off above)
+    terms, vocabulary = label_terms(everyone["description"], stopwords)
+    names = distinctive_labels(
+        terms,
+        vocabulary,
+        labels,
+        settings.label_terms,
+        revenue=everyone["revenue"].to_numpy(float),
+    )
     # category ids by pre-cut-off revenue, largest first, so they do not depend on the
     # algorithm's label order
     revenue = np.bincount(labels, weights=everyone["revenue_before_cutoff"].fillna(0), minlength=k)

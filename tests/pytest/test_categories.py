@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import re
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,32 @@ def test_real_data_categories_follow_baskets(real_allocate_db):
     assert (examples["category_id"] == examples["product_category"]).all()
     per_category = examples.groupby("category_id")["example_rank"].max()
     assert (per_category == np.minimum(5, summary.set_index("category_id")["products"])).all()
+
+
+def test_real_data_category_labels_describe_what_sells(real_allocate_db):
+    """Issue #22: the label words come from what a category sells. On the real data at least
+    two of each label's words are words of its five best sellers (net revenue over the whole
+    history, product_category_examples), and the interest segment names are made of label
+    words. Before: "bottle / water / hot" for chilli lights and paper chains (by revenue the
+    category's largest line is in fact its 24 hot water bottles), "bracelet / boudicca /
+    crystal" for a tool box soft toy and a Christmas wreath."""
+    db = real_allocate_db
+    best = frame(
+        db,
+        "select category_id, any_value(category_label) as label, "
+        "lower(string_agg(description, ' ')) as descriptions "
+        "from marts.product_category_examples group by category_id",
+    )
+    assert len(best) >= 8
+    for _, row in best.iterrows():
+        words = row["label"].split(" / ")
+        found = [w for w in words if re.search(rf"\b{re.escape(w)}\b", row["descriptions"])]
+        assert len(found) >= 2, (row["label"], row["descriptions"])
+    label_words = set(best["label"].str.split(" / ").explode())
+    names = frame(db, "select interest_segment_name from marts.interest_segment_profiles")
+    for name in names["interest_segment_name"]:
+        words = set(re.findall(r"[a-z]+", name.lower())) - {"mostly", "buyers", "broad", "mix"}
+        assert words <= label_words, name
 
 
 def test_real_data_categories_agree_between_seeds(real_allocate_db):

@@ -92,11 +92,13 @@ def test_features_do_not_change_when_later_invoices_change(synthetic_db, tmp_pat
 
 
 def _categories(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The categories of the products fitted before the cut-off, and the selection."""
+    """The categories of the products fitted before the cut-off, and the selection. Not the
+    category labels: since issue #22 they are display names that say what each category
+    sells over the whole history (its best sellers now), and no model reads them."""
     with duckdb.connect(str(db), read_only=True) as con:
         fitted = (
             con.sql(
-                "select stock_code, category_id, category_label "
+                "select stock_code, category_id "
                 "from intermediate.int_product_categories where is_fit_product "
                 "order by stock_code"
             )
