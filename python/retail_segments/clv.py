@@ -592,11 +592,14 @@ def discounted_clv(
     horizon_periods: int,
     discount_rate_per_period: float,
     period_length: float = 1.0,
+    period_ends: ArrayLike | None = None,
 ) -> np.ndarray:
     """Discounted expected value of each customer's purchases over the next `horizon_periods`:
-    E[Z | x, m] * sum_i (E[Y(i L)] - E[Y((i-1) L)]) / (1 + d)^i, i = 1..H, with E[Y] of FHL
-    2005 eq. 10 and L = `period_length` in the BG/NBD time unit (e.g. 52/12 with weekly data
-    and monthly discounting). The same discrete sum as lifetimes' customer_lifetime_value.
+    E[Z | x, m] * sum_i (E[Y(e_i)] - E[Y(e_(i-1))]) / (1 + d)^i, i = 1..H, with E[Y] of FHL
+    2005 eq. 10 and e_i = i L, L = `period_length` in the BG/NBD time unit (e.g. 52/12 with
+    weekly data and monthly discounting): the same discrete sum as lifetimes'
+    customer_lifetime_value. `period_ends` gives the e_i instead (ascending, in the time
+    unit), for periods of unequal length such as calendar months on a seasonal clock.
     """
     if not (
         horizon_periods >= 1
@@ -610,13 +613,20 @@ def discounted_clv(
             "need a whole horizon_periods >= 1, a finite discount rate > -1 and a finite "
             "period_length > 0"
         )
+    ends = np.arange(1, int(horizon_periods) + 1) * period_length
+    if period_ends is not None:
+        ends = np.asarray(period_ends, dtype=float)
+        if ends.shape != (int(horizon_periods),) or not np.isfinite(ends).all():
+            raise ValueError("period_ends must hold one finite end per period")
+        if (np.diff(np.r_[0.0, ends]) <= 0).any():
+            raise ValueError("period_ends must ascend from above 0")
     x, t_x, T, m = _floats(x, t_x, T, m)
     _check_bgnbd_inputs(x, t_x, T)
     alive = special.expit(-_log_dropout_odds(bg, x, t_x, T))
     discounted_purchases = np.zeros_like(x)
     previous = np.zeros_like(x)
-    for i in range(1, int(horizon_periods) + 1):
-        t = np.full_like(x, i * period_length)
+    for i, end in enumerate(ends, start=1):
+        t = np.full_like(x, end)
         cumulative = alive * _expected_purchases_if_alive(bg.r, bg.alpha + T, bg.a, bg.b, x, t)
         discounted_purchases += (cumulative - previous) / (1.0 + discount_rate_per_period) ** i
         previous = cumulative

@@ -5,7 +5,7 @@ Time is in days throughout."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,7 @@ PARAMETER_COLUMNS = {
     "gamma_gamma_set_aside": "int64",
     "parameters_at_bound": "object",
     "history_days": "int64",
+    "follows_season": "bool",
     "converged": "bool",
     "note": "object",
 }
@@ -87,17 +88,102 @@ def _spend_rows(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     return (x > 0) & np.isfinite(m) & (m > 0)
 
 
-def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.DataFrame:
+@dataclass(frozen=True)
+class SeasonalClock:
+    """The clock the BG/NBD runs on: a day of calendar month m counts as `monthly_index[m]`
+    days (int_clv_seasonality; mean 1 over a year). A Poisson purchase process whose rate
+    follows the season is a steady one on this clock, and dropout happens at purchases, so
+    the BG/NBD holds on it unchanged: histories are measured and forecasts made in its
+    days. With every index 1 (under two years of history) it is the calendar, exactly."""
+
+    monthly_index: np.ndarray = field(default_factory=lambda: np.ones(12))
+
+    @classmethod
+    def of_window(cls, seasonality: pd.DataFrame | None, window: str) -> SeasonalClock:
+        if seasonality is None:
+            return cls()
+        rows = seasonality[seasonality["fit_window"] == window].sort_values("calendar_month")
+        if len(rows) != 12 or not rows["is_seasonal"].all():
+            return cls()
+        return cls(rows["seasonal_index"].to_numpy(float))
+
+    @property
+    def steady(self) -> bool:
+        return bool(np.all(self.monthly_index == 1.0))
+
+    def _cumulative(self, base: np.datetime64, days: int) -> np.ndarray:
+        """c[k] = the clock's length of (base, base + k], k = 0..days."""
+        dates = base + np.arange(1, days + 1)
+        months = dates.astype("datetime64[M]").astype(int) % 12
+        return np.r_[0.0, np.cumsum(self.monthly_index[months])]
+
+    def elapsed(self, start, days) -> np.ndarray:
+        """The clock's length of (start, start + days] per row (days >= 0, a fraction of the
+        last day in proportion); `start` are dates."""
+        days = np.asarray(days, dtype=float)
+        if self.steady:
+            return days
+        start = np.asarray(start, dtype="datetime64[D]")
+        start, days = np.broadcast_arrays(start, days)
+        base = start.min()
+        offset = (start - base).astype(int)
+        whole = np.floor(days).astype(int)
+        span = int((offset + whole).max()) + 2
+        cumulative = self._cumulative(base, span)
+        step = np.diff(cumulative)  # step[k] = the clock's length of day base + k + 1
+        end = offset + whole
+        return cumulative[end] + (days - whole) * step[end] - cumulative[offset]
+
+    def calendar_days(self, start, clock_days) -> np.ndarray:
+        """The fewest whole calendar days after `start` whose clock length reaches
+        `clock_days` (inf stays inf)."""
+        clock_days = np.asarray(clock_days, dtype=float)
+        if self.steady:
+            return np.ceil(clock_days)
+        start = np.asarray(start, dtype="datetime64[D]")
+        start, clock_days = np.broadcast_arrays(start, clock_days)
+        finite = np.isfinite(clock_days)
+        result = np.full(clock_days.shape, np.inf)
+        if not finite.any():
+            return result
+        base = start.min()
+        offset = (start - base).astype(int)
+        # the slowest month sets how many calendar days the longest wait can need
+        reach = int(np.ceil(clock_days[finite].max() / self.monthly_index.min())) + 2
+        cumulative = self._cumulative(base, int(offset.max()) + reach)
+        target = cumulative[offset[finite]] + clock_days[finite]
+        # a relative tolerance: a sum of the index can miss the target by rounding alone
+        reached = np.searchsorted(cumulative, target * (1 - 1e-12), side="left")
+        result[finite] = reached - offset[finite]
+        return result
+
+
+def _clock_histories(part: pd.DataFrame, clock: SeasonalClock):
+    """x, t_x, t and the repeat-spend mean of a window's customers, ages on the clock."""
+    x, t_x, t, m = _arrays(part)
+    if clock.steady:
+        return x, t_x, t, m
+    first = part["first_purchase_date"].to_numpy("datetime64[D]")
+    return x, clock.elapsed(first, t_x), clock.elapsed(first, t), m
+
+
+def fit_windows(
+    histories: pd.DataFrame,
+    settings: LifetimeValueSettings,
+    seasonality: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per fit window with the BG/NBD and Gamma-Gamma maximum-likelihood
     parameters, their log-likelihoods, the independence check of the spend model, and a
-    plain note on what the fit means."""
+    plain note on what the fit means. The BG/NBD is fitted on the window's SeasonalClock
+    (`seasonality`: int_clv_seasonality; none: the calendar)."""
     rows = []
     for window in WINDOWS:
         # in one order whatever order the rows arrive in: the optimiser's sums, and so the
         # last digits of the estimates, are then the same on every build
         part = histories[(histories["fit_window"] == window) & (histories["t"] > 0)]
         part = part.sort_values("customer_id", kind="stable")
-        x, t_x, t, m = _arrays(part)
+        clock = SeasonalClock.of_window(seasonality, window)
+        x, t_x, t, m = _clock_histories(part, clock)
         spend = _spend_rows(x, m)
         history_days = int((part["window_end_date"].max() - part["window_start_date"].min()).days)
         if len(part) < settings.min_customers or spend.sum() < settings.min_customers:
@@ -139,8 +225,9 @@ def fit_windows(histories: pd.DataFrame, settings: LifetimeValueSettings) -> pd.
                 "gamma_gamma_set_aside": int(sum(n for _, n in gg.set_aside)),
                 "parameters_at_bound": at_bound,
                 "history_days": history_days,
+                "follows_season": not clock.steady,
                 "converged": bool(bg.converged and gg.converged),
-                "note": _note(bg, gg, correlation, at_bound, history_days),
+                "note": _note(bg, gg, correlation, at_bound, history_days, clock),
             }
         )
     return pd.DataFrame(rows) if rows else _empty(PARAMETER_COLUMNS)
@@ -167,6 +254,7 @@ def _note(
     correlation: float,
     at_bound: str | None,
     history_days: int,
+    clock: SeasonalClock,
 ) -> str:
     notes = []
     if not _dropout_identified(bg):
@@ -203,6 +291,19 @@ def _note(
             f"the history covers {history_days} days, under two years: the model assumes a "
             "steady purchase rate and cannot learn the shop's yearly season, so forecasts "
             "over its busy months run low and over its quiet months high"
+        )
+    elif clock.steady:
+        notes.append(
+            f"the history covers {history_days} days, but not every calendar month has six "
+            "whole months on each side to learn its season from: the model assumes a steady "
+            "purchase rate"
+        )
+    else:
+        busiest = int(np.argmax(clock.monthly_index))
+        notes.append(
+            "purchase rates follow the yearly season learnt from the history "
+            f"(clv_seasonal_index; busiest month {busiest + 1}: "
+            f"{clock.monthly_index[busiest]:.2f} times the average)"
         )
     return "; ".join(notes) or "fit as expected"
 
@@ -248,20 +349,21 @@ def churn_risk_band(risk: np.ndarray) -> np.ndarray:
     return names[np.searchsorted(edges, risk, side="right")]
 
 
-def churn_risk(bg: clv.BgNbdParams, x, t_x, t) -> np.ndarray:
-    """P(no purchase in the next CHURN_HORIZON_DAYS days): 1 - clv.prob_purchase_within."""
-    return 1.0 - clv.prob_purchase_within(bg, CHURN_HORIZON_DAYS, x, t_x, t)
+def churn_risk(bg: clv.BgNbdParams, x, t_x, t, horizon=CHURN_HORIZON_DAYS) -> np.ndarray:
+    """P(no purchase in the next CHURN_HORIZON_DAYS days): 1 - clv.prob_purchase_within
+    (`horizon`: those days' length on the clock the histories are measured on)."""
+    return 1.0 - clv.prob_purchase_within(bg, horizon, x, t_x, t)
 
 
-def next_order(bg: clv.BgNbdParams, x, t_x, t, window_end: pd.Series):
+def next_order(bg: clv.BgNbdParams, x, t_x, t, window_end: pd.Series, clock: SeasonalClock):
     """Days from the window's end until a purchase becomes more likely than not
     (NEXT_ORDER_PROBABILITY), the date of that day, and why it is missing where it is:
     beyond NEXT_ORDER_MAX_DAYS, or never (the customer is more likely gone than not)."""
-    days = clv.days_until_purchase_probability(bg, NEXT_ORDER_PROBABILITY, x, t_x, t)
+    clock_days = clv.days_until_purchase_probability(bg, NEXT_ORDER_PROBABILITY, x, t_x, t)
+    end = window_end.to_numpy("datetime64[D]")
+    days = clock_days if clock.steady else clock.calendar_days(end, clock_days)
     within = days <= NEXT_ORDER_MAX_DAYS
-    dated = pd.to_datetime(window_end.to_numpy()) + pd.to_timedelta(
-        np.ceil(np.where(within, days, 0.0)), unit="D"
-    )
+    dated = pd.to_datetime(end) + pd.to_timedelta(np.ceil(np.where(within, days, 0.0)), unit="D")
     reason = np.where(
         within,
         None,
@@ -279,18 +381,25 @@ def next_order(bg: clv.BgNbdParams, x, t_x, t, window_end: pd.Series):
 
 
 def customer_values(
-    histories: pd.DataFrame, parameters: pd.DataFrame, settings: LifetimeValueSettings
+    histories: pd.DataFrame,
+    parameters: pd.DataFrame,
+    settings: LifetimeValueSettings,
+    seasonality: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every customer of the full window: value so far, probability still active,
     probability of a purchase in the next 90 days and its complement the churn risk (with
     its band), the average days between purchases, the expected next order, expected
     purchases in the next 90 and 365 days, expected spend per purchase (with its basis) and
-    the CLV over the next clv_months discounted monthly. Vectorised over customers."""
+    the CLV over the next clv_months discounted monthly, each horizon measured on the
+    window's SeasonalClock. Vectorised over customers."""
     bg, gg = _params(parameters, "full")
     full = histories[histories["fit_window"] == "full"].sort_values("customer_id")
     if bg is None or full.empty:
         return _empty(VALUE_COLUMNS)
+    clock = SeasonalClock.of_window(seasonality, "full")
     x, t_x, t, m = _arrays(full)
+    _, clock_t_x, clock_t, _ = _clock_histories(full, clock)
+    end = full["window_end_date"].to_numpy("datetime64[D]")
     own_spend = _spend_rows(x, m)
     basis = np.where(
         own_spend,
@@ -302,19 +411,24 @@ def customer_values(
         ),
     )
     spend_input = np.where(own_spend, m, 0.0)  # expected_spend falls back where x = 0 or m <= 0
+    months = np.arange(1, settings.clv_months + 1) * DAYS_PER_MONTH
     value = clv.discounted_clv(
         bg,
         gg,
         x,
-        t_x,
-        t,
+        clock_t_x,
+        clock_t,
         spend_input,
         horizon_periods=settings.clv_months,
         discount_rate_per_period=settings.monthly_discount_rate,
         period_length=DAYS_PER_MONTH,
+        # every customer's window ends on the same day, so the months are the same for all
+        period_ends=None if clock.steady else clock.elapsed(end[:1], months),
     )
-    risk = churn_risk(bg, x, t_x, t)
-    days_to_next, next_date, next_missing = next_order(bg, x, t_x, t, full["window_end_date"])
+    risk = churn_risk(bg, x, clock_t_x, clock_t, clock.elapsed(end, CHURN_HORIZON_DAYS))
+    days_to_next, next_date, next_missing = next_order(
+        bg, x, clock_t_x, clock_t, full["window_end_date"], clock
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         between = np.where(x > 0, t_x / x, np.nan)
     return pd.DataFrame(
@@ -324,7 +438,7 @@ def customer_values(
             "t_x": t_x.astype(int),
             "t": t.astype(int),
             "historic_value": full["revenue"].to_numpy(float),
-            "probability_active": clv.prob_alive(bg, x, t_x, t),
+            "probability_active": clv.prob_alive(bg, x, clock_t_x, clock_t),
             "probability_purchase_90d": 1.0 - risk,
             "churn_risk_90d": risk,
             "churn_risk_band": churn_risk_band(risk),
@@ -332,8 +446,12 @@ def customer_values(
             "days_to_next_order": days_to_next,
             "next_order_date": next_date,
             "next_order_date_missing_reason": next_missing,
-            "expected_purchases_90d": clv.expected_purchases(bg, 90, x, t_x, t),
-            "expected_purchases_365d": clv.expected_purchases(bg, 365, x, t_x, t),
+            "expected_purchases_90d": clv.expected_purchases(
+                bg, clock.elapsed(end, 90), x, clock_t_x, clock_t
+            ),
+            "expected_purchases_365d": clv.expected_purchases(
+                bg, clock.elapsed(end, 365), x, clock_t_x, clock_t
+            ),
             "expected_spend_per_purchase": clv.expected_spend(gg, x, spend_input),
             "spend_basis": basis,
             "clv_12m": value,
@@ -358,7 +476,9 @@ HOLDOUT_COLUMNS = {
 }
 
 
-def holdout_predictions(histories: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFrame:
+def holdout_predictions(
+    histories: pd.DataFrame, parameters: pd.DataFrame, seasonality: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every customer of the calibration window: purchases and revenue in the holdout, as
     forecast by the calibration fit (revenue: expected purchases times Gamma-Gamma expected
     spend) and by the naive rule (their repeat-purchase rate so far, x / t, times the
@@ -369,13 +489,16 @@ def holdout_predictions(histories: pd.DataFrame, parameters: pd.DataFrame) -> pd
     calibration = histories[histories["fit_window"] == "calibration"].sort_values("customer_id")
     if bg is None or calibration.empty:
         return _empty(HOLDOUT_COLUMNS)
+    clock = SeasonalClock.of_window(seasonality, "calibration")
     x, t_x, t, m = _arrays(calibration)
+    _, clock_t_x, clock_t, _ = _clock_histories(calibration, clock)
+    end = calibration["window_end_date"].to_numpy("datetime64[D]")
     days = calibration["holdout_days"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        naive = np.where(t > 0, x / t * days, 0.0)
-    predicted = clv.expected_purchases(bg, days, x, t_x, t)
+        naive = np.where(t > 0, x / t * days, 0.0)  # the simple rule knows no season
+    predicted = clv.expected_purchases(bg, clock.elapsed(end, days), x, clock_t_x, clock_t)
     spend = clv.expected_spend(gg, x, np.where(_spend_rows(x, m), m, 0.0))
-    risk = churn_risk(bg, x, t_x, t)
+    risk = churn_risk(bg, x, clock_t_x, clock_t, clock.elapsed(end, CHURN_HORIZON_DAYS))
     within_90d = calibration["holdout_purchases_90d"]
     return pd.DataFrame(
         {

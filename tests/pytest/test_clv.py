@@ -234,6 +234,13 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
     assert full["mean_dropout_probability"] < 0.01 and not full["dropout_identified"]
     for _, row in rows.iterrows():
         assert row["note"].startswith("dropout not identified") == (not row["dropout_identified"])
+    # one year of history: no season can be learnt, the steady-rate model stays, and says so
+    assert not rows["follows_season"].any()
+    assert rows["note"].str.contains("under two years").all()
+    assert (rows["history_days"] < 730).all()
+    index = frame(real_allocate_db, "select * from marts.clv_seasonal_index")
+    assert len(index) == 24 and (index["seasonal_index"] == 1.0).all()
+    assert not index["is_seasonal"].any()
     # so probability_active is flat, while the probability of a purchase in 90 days still
     # tells Champions from Lost customers
     by_segment = frame(

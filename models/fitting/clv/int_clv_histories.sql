@@ -26,17 +26,7 @@ as_of as (
 
 purchase_days as (
 
-    select
-        invoices.customer_id,
-        cast(invoices.invoiced_at as date) as purchase_date,
-        -- the value a purchase is worth: its revenue, or its gross margin (var clv_value_basis)
-        -- in exact decimals: sums and means come out the same in any order, so the fits
-        -- repeat to the last digit
-        sum(cast(invoices.{{ clv_value_column() }} as decimal(18, 2))) as revenue
-    from {{ ref('fct_invoices') }} as invoices
-    cross join as_of
-    where cast(invoices.invoiced_at as date) <= as_of.as_of_date
-    group by invoices.customer_id, cast(invoices.invoiced_at as date)
+    select * from {{ ref('int_clv_purchase_days') }}
 
 ),
 

@@ -9,4 +9,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     histories = frames.to_pandas(dbt.ref("int_clv_histories"), where="fit_window = 'calibration'")
     parameters = frames.to_pandas(dbt.ref("int_clv_parameters"))
-    return lifetime_value.holdout_predictions(histories, parameters)
+    seasonality = frames.to_pandas(dbt.ref("int_clv_seasonality"))
+    return lifetime_value.holdout_predictions(histories, parameters, seasonality)

@@ -8,4 +8,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
     histories = frames.to_pandas(dbt.ref("int_clv_histories"))
-    return lifetime_value.fit_windows(histories, settings)
+    seasonality = frames.to_pandas(dbt.ref("int_clv_seasonality"))
+    return lifetime_value.fit_windows(histories, settings, seasonality)

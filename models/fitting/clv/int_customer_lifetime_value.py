@@ -10,4 +10,5 @@ def model(dbt, session):
     settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
     histories = frames.to_pandas(dbt.ref("int_clv_histories"), where="fit_window = 'full'")
     parameters = frames.to_pandas(dbt.ref("int_clv_parameters"))
-    return lifetime_value.customer_values(histories, parameters, settings)
+    seasonality = frames.to_pandas(dbt.ref("int_clv_seasonality"))
+    return lifetime_value.customer_values(histories, parameters, settings, seasonality)

@@ -24,6 +24,7 @@ select
     cast(gamma_gamma_set_aside as bigint) as gamma_gamma_set_aside,
     cast(parameters_at_bound as varchar) as parameters_at_bound,
     cast(history_days as integer) as history_days,
+    cast(follows_season as boolean) as follows_season,
     cast(converged as boolean) as converged,
     cast(note as varchar) as note,
     -- what a purchase is worth in these fits: net revenue, or gross margin
