@@ -361,7 +361,13 @@ def next_order(bg: clv.BgNbdParams, x, t_x, t, window_end: pd.Series, clock: Sea
     beyond NEXT_ORDER_MAX_DAYS, or never (the customer is more likely gone than not)."""
     clock_days = clv.days_until_purchase_probability(bg, NEXT_ORDER_PROBABILITY, x, t_x, t)
     end = window_end.to_numpy("datetime64[D]")
-    days = clock_days if clock.steady else clock.calendar_days(end, clock_days)
+    days = clock_days
+    if not clock.steady:
+        # only a wait within the year needs its calendar day; a longer one (it can run to
+        # millions of days as P(alive) nears one half) stays in clock days, still > a year
+        year = clock.elapsed(end, NEXT_ORDER_MAX_DAYS)
+        soon = clock_days <= year
+        days = np.where(soon, clock.calendar_days(end, np.where(soon, clock_days, 0.0)), days)
     within = days <= NEXT_ORDER_MAX_DAYS
     dated = pd.to_datetime(end) + pd.to_timedelta(np.ceil(np.where(within, days, 0.0)), unit="D")
     reason = np.where(
