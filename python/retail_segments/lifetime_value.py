@@ -476,6 +476,7 @@ HOLDOUT_COLUMNS = {
     "predicted_revenue": "float64",
     "naive_purchases": "float64",
     "purchases_last_90d": "int64",
+    "calibration_revenue": "float64",
     "predicted_churn_risk_90d": "float64",
     "churn_risk_band": "object",
     "purchased_within_90d": "boolean",
@@ -489,7 +490,7 @@ def holdout_predictions(
     forecast by the calibration fit (revenue: expected purchases times Gamma-Gamma expected
     spend) and by the naive rule (their repeat-purchase rate so far, x / t, times the
     holdout's length), beside what they did; the simple ranking rules' inputs (repeat
-    purchases x, purchases in the last 90 days); and the churn risk at the calibration end
+    purchases x, revenue so far, purchases in the last 90 days); and the churn risk at the calibration end
     beside whether they bought within the next 90 days (null when the holdout is shorter)."""
     bg, gg = _params(parameters, "calibration")
     calibration = histories[histories["fit_window"] == "calibration"].sort_values("customer_id")
@@ -518,6 +519,7 @@ def holdout_predictions(
             "predicted_revenue": predicted * spend,
             "naive_purchases": naive,
             "purchases_last_90d": calibration["purchases_last_90d"].to_numpy(int),
+            "calibration_revenue": calibration["revenue"].to_numpy(float),
             "predicted_churn_risk_90d": risk,
             "churn_risk_band": churn_risk_band(risk),
             "purchased_within_90d": (within_90d > 0)

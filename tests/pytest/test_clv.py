@@ -234,6 +234,25 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
     assert full["mean_dropout_probability"] < 0.01 and not full["dropout_identified"]
     for _, row in rows.iterrows():
         assert row["note"].startswith("dropout not identified") == (not row["dropout_identified"])
+    # what the spend model set aside, counted here from the histories: repeat customers
+    # whose repeat purchases net to zero or below (measured: 3 on the full history)
+    set_aside = frame(
+        real_allocate_db,
+        "select fit_window, count(*) as n from intermediate.int_clv_histories "
+        "where t > 0 and x > 0 and (repeat_spend_mean <= 0 or repeat_spend_mean is null) "
+        "group by fit_window",
+    ).set_index("fit_window")["n"]
+    by_window = rows.set_index("fit_window")
+    for window in ("full", "calibration"):
+        assert by_window.loc[window, "gamma_gamma_set_aside"] == set_aside.get(window, 0)
+        assert (by_window.loc[window, "gamma_gamma_set_aside"] > 0) == (
+            "the spend model set aside" in by_window.loc[window, "note"]
+        )
+    assert by_window["gamma_gamma_set_aside"].sum() > 0
+    # the calibration fit's dropout stopped at the bound, and the bound is named
+    assert by_window.loc["calibration", "dropout_at_bound"]
+    assert by_window.loc["calibration", "parameters_at_bound"].startswith("BG/NBD a")
+    assert "edge of the parameter space" in by_window.loc["calibration", "note"]
     # one year of history: no season can be learnt, the steady-rate model stays, and says so
     assert not rows["follows_season"].any()
     assert rows["note"].str.contains("under two years").all()

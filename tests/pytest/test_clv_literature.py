@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from retail_segments import clv
+from retail_segments import clv, lifetime_value
 
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow"
 PUBLISHED_BGNBD = clv.BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -409,6 +409,47 @@ def test_discounted_clv_is_the_discounted_sum_of_period_purchases(cdnow_spend, c
     undiscounted = clv.discounted_clv(cdnow_fit, gg, x, t_x, T, m, 12, 0.0, period_length=month)
     np.testing.assert_allclose(undiscounted, cumulative[12] * clv.expected_spend(gg, x, m))
     assert np.all(value < undiscounted) and np.all(value > 0)
+
+
+def test_discounting_follows_the_period_ends_it_is_given(cdnow_spend, cdnow_fit):
+    """Periods of unequal length (calendar months on a seasonal clock) come as their ends;
+    ends of 2 L each are periods of length 2 L."""
+    gg = clv.fit_gamma_gamma(cdnow_spend["x"], cdnow_spend["zbar"])
+    args = (cdnow_fit, gg, cdnow_spend["x"], cdnow_spend["t_x"], cdnow_spend["T"])
+    month = 52 / 12
+    doubled = clv.discounted_clv(*args, cdnow_spend["zbar"], 12, 0.01, period_length=2 * month)
+    by_ends = clv.discounted_clv(
+        *args, cdnow_spend["zbar"], 12, 0.01, period_ends=2 * month * np.arange(1, 13)
+    )
+    np.testing.assert_allclose(by_ends, doubled, rtol=1e-12)
+    plain = clv.discounted_clv(*args, cdnow_spend["zbar"], 12, 0.01, period_length=month)
+    assert (by_ends > plain).all()
+    with pytest.raises(ValueError, match="ascend"):
+        clv.discounted_clv(*args, cdnow_spend["zbar"], 2, 0.01, period_ends=[5.0, 4.0])
+
+
+def test_next_order_dates_and_their_reasons(cdnow):
+    """A customer more likely gone than not never gets a date; one whose half-chance lies
+    beyond a year is told so; the others get the day the chance reaches one half."""
+    x, t_x, T = (
+        cdnow[c].to_numpy(float) * k for c, k in (("frequency", 1), ("recency", 7), ("T", 7))
+    )
+    bg = clv.BgNbdParams(r=0.243, alpha=4.414 * 7, a=0.793, b=2.426)  # days
+    end = pd.Series(pd.to_datetime(["1997-09-30"] * len(x)))
+    days, dates, reasons = lifetime_value.next_order(
+        bg, x, t_x, T, end, lifetime_value.SeasonalClock()
+    )
+    alive = clv.prob_alive(bg, x, t_x, T)
+    gone = alive <= 0.5
+    far = ~gone & (clv.prob_purchase_within(bg, 365, x, t_x, T) < 0.5)
+    soon = ~gone & ~far
+    assert gone.any() and far.any() and soon.any()
+    assert all(r.startswith("more likely gone than not") for r in reasons[gone])
+    assert all(r.startswith("a purchase becomes more likely") for r in reasons[far])
+    assert all(r is None for r in reasons[soon])
+    assert pd.isna(dates[gone | far]).all() and not pd.isna(dates[soon]).any()
+    waited = (pd.to_datetime(dates[soon]) - pd.Timestamp("1997-09-30")).days.to_numpy()
+    np.testing.assert_array_equal(waited, np.ceil(days[soon]))
 
 
 def test_spend_frequency_correlation(cdnow_spend):

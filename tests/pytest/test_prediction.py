@@ -264,3 +264,22 @@ def test_real_data_evaluation_is_complete_and_honest(real_allocate_db):
         interest.loc["first_invoice_interest", "ci_low"]
         > interest.loc["majority_baseline", "value"]
     )
+
+
+def test_newcomers_value_tiers_are_named_for_newcomers(real_allocate_db):
+    """Issue #22: a customer who has just bought is not "lapsed". The value tiers (the
+    behavioural segments at the horizon's end) carry the seed's newcomer names; on the real
+    data every newcomer gets the most common tier, the one-off buyers'."""
+    db = real_allocate_db
+    seed = frame(db, "select * from reference.cluster_segment_strategies")
+    newcomer_names = set(seed["newcomer_tier_name"])
+    labels = frame(db, "select distinct value_tier_name from intermediate.int_prediction_labels")
+    assert set(labels["value_tier_name"]) <= newcomer_names
+    predicted = frame(
+        db,
+        "select predicted_value_tier_name, count(*) as n from marts.new_customer_predictions "
+        "group by 1",
+    )
+    assert list(predicted["predicted_value_tier_name"]) == ["One-off or small repeat buyer"]
+    segments = set(frame(db, "select segment_name from marts.segment_profiles")["segment_name"])
+    assert "Lapsed low spenders" in segments and not (newcomer_names & segments)

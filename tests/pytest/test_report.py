@@ -397,7 +397,7 @@ def test_real_report_reads_in_a_browser(
         assert shown and _shows_share(shown.group(1), mean_risk), card
         assert _shows_share(shown.group(2), high), card
         assert abs(mean_risk - (1 - p90)) < 1e-9
-        shown = re.search(r"Days between orders \(median\)\s+(\d+)", card["stats"])
+        shown = re.search(r"Days between orders \(median of repeat buyers\)\s+(\d+)", card["stats"])
         assert shown and abs(int(shown.group(1)) - days) <= 0.5, card
         # a probability the model cannot identify is not shown as one
         still_active = re.search(r"Still active \(probability\)\s+(.+)", card["stats"])

@@ -9,7 +9,7 @@
 --                     monetary 0
 --   value_tier_name   the tier said as what it means for someone who has just bought
 --                     (seeds/cluster_segment_strategies.csv newcomer_tier_name: "One-off or
---                     small-return buyer", not "Lapsed low spenders"), with the segment's
+--                     small repeat buyer", not "Lapsed low spenders"), with the segment's
 --                     bracketed value order where a name repeats
 -- next_interest is made in int_prediction_study from int_prediction_category_spend.
 with

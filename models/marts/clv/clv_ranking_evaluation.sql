@@ -1,9 +1,10 @@
 -- Does the model rank customers at least as well as a simple rule? On the holdout after
--- the calibration end, four forecasts made at the calibration end rank the same
+-- the calibration end, five forecasts made at the calibration end rank the same
 -- customers: the model (BG/NBD expected purchases; for revenue, times the Gamma-Gamma
 -- expected spend: what clv_12m is made of), the naive rate (repeat purchases per day so far
--- times the holdout's length), the repeat-purchase count, and the purchases in the 90 days
--- before the calibration end. Per forecast: Spearman's correlation with the holdout
+-- times the holdout's length), the repeat-purchase count, the revenue so far (a value rule
+-- that knows spend, as the model does), and the purchases in the 90 days before the
+-- calibration end. Per forecast: Spearman's correlation with the holdout
 -- purchases, and the share of the holdout's purchases and of its revenue that the top 10%
 -- of customers by the forecast made (customers tied at the cut count in proportion, so a
 -- rule with many ties is neither helped nor hurt by an arbitrary order).
@@ -46,6 +47,16 @@ forecasts as (
         actual_revenue,
         x as purchase_score,
         x as revenue_score,
+        null as forecast_purchases
+    from holdout
+    union all
+    select
+        'revenue so far' as forecast,
+        customer_id,
+        actual_purchases,
+        actual_revenue,
+        calibration_revenue as purchase_score,
+        calibration_revenue as revenue_score,
         null as forecast_purchases
     from holdout
     union all

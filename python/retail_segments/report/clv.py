@@ -149,8 +149,8 @@ class LifetimeValueSection(ReportPage):
             Col("Mean 12-month CLV", lambda r: fmt.money(r["mean_clv_12m"]), True),
             Col("Share of total CLV", lambda r: fmt.percent(r["clv_share"]), True),
             Col(
-                "Chance to buy within 90 days",
-                lambda r: fmt.percent(r["mean_probability_purchase_90d"]),
+                "Churn risk (no order in 90 days)",
+                lambda r: fmt.percent(r["mean_churn_risk_90d"]),
                 True,
             ),
             Col(

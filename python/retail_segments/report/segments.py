@@ -93,7 +93,7 @@ class SegmentsSection(ReportPage):
                     else fmt.DASH,
                 ),
                 (
-                    "Days between orders (median)",
+                    "Days between orders (median of repeat buyers)",
                     fmt.days(row.get("median_days_between_purchases"))
                     if _is_num(row.get("median_days_between_purchases"))
                     else "none yet: one order each",
