@@ -490,8 +490,9 @@ def holdout_predictions(
     forecast by the calibration fit (revenue: expected purchases times Gamma-Gamma expected
     spend) and by the naive rule (their repeat-purchase rate so far, x / t, times the
     holdout's length), beside what they did; the simple ranking rules' inputs (repeat
-    purchases x, revenue so far, purchases in the last 90 days); and the churn risk at the calibration end
-    beside whether they bought within the next 90 days (null when the holdout is shorter)."""
+    purchases x, revenue so far, purchases in the last 90 days); and the churn risk at the
+    calibration end beside whether they bought within the next 90 days (null when the
+    holdout is shorter)."""
     bg, gg = _params(parameters, "calibration")
     calibration = histories[histories["fit_window"] == "calibration"].sort_values("customer_id")
     if bg is None or calibration.empty:

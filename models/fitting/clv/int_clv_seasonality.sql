@@ -82,8 +82,8 @@ monthly as (
     from months
     left join repeat_purchase_days
         on
-            repeat_purchase_days.purchase_date >= months.month_start
-            and repeat_purchase_days.purchase_date < months.month_start + interval 1 month
+            months.month_start <= repeat_purchase_days.purchase_date
+            and months.month_start + interval 1 month > repeat_purchase_days.purchase_date
     group by months.fit_window, months.history_days, months.month_start, months.days_in_month
 
 ),
@@ -123,6 +123,12 @@ by_calendar_month as (
 
 ),
 
+calendar_months as (
+
+    select unnest(range(1, 13)) as calendar_month
+
+),
+
 calendar as (
 
     select
@@ -130,7 +136,7 @@ calendar as (
         windows.history_days,
         calendar_months.calendar_month
     from windows
-    cross join (select unnest(range(1, 13)) as calendar_month) as calendar_months
+    cross join calendar_months
 
 ),
 
