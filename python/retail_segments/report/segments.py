@@ -136,8 +136,13 @@ class SegmentsSection(ReportPage):
             Col("Share of revenue", lambda r: fmt.percent(r["revenue_share"]), True),
             Col("Mean 12-month CLV", lambda r: fmt.money(r.get("mean_clv_12m")), True),
             Col(
-                "Chance to buy within 90 days",
-                lambda r: fmt.percent(r.get("mean_probability_purchase_90d")),
+                "Churn risk (no order in 90 days)",
+                lambda r: fmt.percent(r.get("mean_churn_risk_90d")),
+                True,
+            ),
+            Col(
+                "At High churn risk",
+                lambda r: fmt.percent(r.get("high_churn_risk_share")),
                 True,
             ),
             Col("In short", lambda r: r["verdict"] if isinstance(r["verdict"], str) else fmt.DASH),
