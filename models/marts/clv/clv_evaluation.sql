@@ -79,15 +79,10 @@ ranked as (
         predicted_purchases,
         naive_purchases,
         holdout_days,
-        rank() over (partition by group_type, group_value order by actual_purchases)
-        + (count(*) over (partition by group_type, group_value, actual_purchases) - 1) / 2.0
-            as actual_rank,
-        rank() over (partition by group_type, group_value order by predicted_purchases)
-        + (count(*) over (partition by group_type, group_value, predicted_purchases) - 1)
-        / 2.0 as predicted_rank,
-        rank() over (partition by group_type, group_value order by naive_purchases)
-        + (count(*) over (partition by group_type, group_value, naive_purchases) - 1) / 2.0
-            as naive_rank
+        {{ average_rank('actual_purchases', 'group_type, group_value') }} as actual_rank,
+        {{ average_rank('predicted_purchases', 'group_type, group_value') }}
+            as predicted_rank,
+        {{ average_rank('naive_purchases', 'group_type, group_value') }} as naive_rank
     from grouped
 
 )

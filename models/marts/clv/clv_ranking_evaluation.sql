@@ -77,10 +77,8 @@ ranked as (
     -- average ranks (ties share the mean of their positions), for Spearman's correlation
     select
         forecast,
-        rank() over (partition by forecast order by actual_purchases)
-        + (count(*) over (partition by forecast, actual_purchases) - 1) / 2.0 as actual_rank,
-        rank() over (partition by forecast order by purchase_score)
-        + (count(*) over (partition by forecast, purchase_score) - 1) / 2.0 as forecast_rank
+        {{ average_rank('actual_purchases', 'forecast') }} as actual_rank,
+        {{ average_rank('purchase_score', 'forecast') }} as forecast_rank
     from forecasts
 
 ),
