@@ -35,8 +35,9 @@
 {#- Assign RFM rows to the nearest centroid of the chosen clustering, in SQL alone, with
     the stored parameters (segment_parameters_relation: the mart segment_model_parameters,
     or on Spark the file it was exported to): their feature transform and centroids.
-    Returns the rows with z features, cluster_id and distance_to_centroid. -#}
-{% macro assign_rfm_cluster(rfm_relation) -%}
+    Returns the rows with z features, cluster_id and distance_to_centroid. `keys`: the
+    columns that identify a row of rfm_relation (a customer as of a date, say). -#}
+{% macro assign_rfm_cluster(rfm_relation, keys=['customer_id']) -%}
     {%- set stored_scaling -%}
         (
             select
@@ -91,10 +92,12 @@
     nearest as (
 
         select
-            customer_id,
+            {%- for key in keys %}
+            {{ key }},
+            {%- endfor %}
             cluster_id,
             row_number() over (
-                partition by customer_id
+                partition by {{ keys | join(', ') }}
                 order by distance_to_centroid, cluster_id
             ) as centroid_rank
         from distances
@@ -105,7 +108,10 @@
     from distances
     inner join nearest
         on
-            distances.customer_id = nearest.customer_id
-            and distances.cluster_id = nearest.cluster_id
+            {%- for key in keys %}
+            distances.{{ key }} = nearest.{{ key }}
+            and
+            {%- endfor %}
+            distances.cluster_id = nearest.cluster_id
     where nearest.centroid_rank = 1
 {%- endmacro %}

@@ -1,7 +1,7 @@
 """`segments`: the one command users run.
 
     segments build [--raw FILE|FOLDER ...] [--columns MAPPING.yml] [--db FILE]
-                   [--matching allocate|reference] [--vars YAML]
+                   [--campaigns CAMPAIGNS.csv] [--matching allocate|reference] [--vars YAML]
     segments generate --customers N --out FILE.parquet
 
 `build` checks the raw file first (a clear one-line error, never a stack trace), runs
@@ -81,6 +81,7 @@ def build(
     matching: str | None = None,
     extra_vars: str | None = None,
     columns: str | None = None,
+    campaigns: str | None = None,
 ) -> int:
     project = project_dir()
     target = warehouse_path(project, db)
@@ -94,6 +95,21 @@ def build(
     build_vars = _build_vars(project, extra_vars)
     if columns and build_vars.get("raw_columns"):
         return _error("--columns and var raw_columns both give a column mapping; give it once")
+    if campaigns:
+        if build_vars.get("campaigns"):
+            return _error("--campaigns and var campaigns both name a campaigns file; give it once")
+        campaigns_file = Path(campaigns).expanduser().absolute()
+        if not campaigns_file.is_file():
+            return _error(f"--campaigns: no such file: {campaigns_file}")
+        try:
+            given = yaml.safe_load(extra_vars) if extra_vars else {}
+        except yaml.YAMLError:
+            given = None
+        if not isinstance(given, dict):
+            return _error("--vars must be a YAML mapping, e.g. '{rfm_as_of: 2011-12-09}'")
+        extra_vars = json.dumps({**given, "campaigns": str(campaigns_file)}, default=str)
+    elif build_vars.get("campaigns") and not Path(str(build_vars["campaigns"])).is_file():
+        return _error(f"var campaigns: no such file: {build_vars['campaigns']}")
     if columns:
         mapping_file = Path(columns).expanduser().absolute()
         if not mapping_file.is_file():
@@ -206,6 +222,8 @@ def _build_and_publish(
             os.environ["SEGMENTS_EXPORT_DIR"] = configured_exports
     if not ok:
         shutil.rmtree(release, ignore_errors=True)
+        for problem in _failed_checks(target_path):
+            print(f"error: {problem}", file=sys.stderr)
         published = (
             "the published warehouse is unchanged" if target.exists() else "nothing was published"
         )
@@ -217,9 +235,55 @@ def _build_and_publish(
         shutil.rmtree(release, ignore_errors=True)
         return _error(f"{problem}; the published warehouse is unchanged")
     _note_old_exports(target, export_dir)
+    _note_campaigns(target)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
+
+
+def _failed_checks(target_path: Path) -> list[str]:
+    """The one-line messages of the project's own input checks among the failed nodes of the
+    last dbt run (DuckDB error() in SQL, raise_compiler_error in Jinja), so the user reads
+    what to fix without searching dbt's log."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    problems = []
+    for result in results:
+        message = result.get("message") or ""
+        if result.get("status") != "error":
+            continue
+        if "Invalid Input Error: " in message:
+            problem = message.split("Invalid Input Error: ", 1)[1].strip().splitlines()[0]
+        elif message.startswith("Compilation Error"):
+            problem = message.strip().splitlines()[-1].strip()
+        else:
+            continue
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _note_campaigns(target: Path) -> None:
+    """Say which declared campaigns name a segment this build does not have (a typo, or a
+    segment the data no longer gives): they are kept, with status 'unknown segment'."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(target), read_only=True) as connection:
+            rows = connection.sql(
+                "select campaign_key, target_segment from marts.campaign_results "
+                "where status = 'unknown segment' and level = 'segment' "
+                "group by all order by all"
+            ).fetchall()
+    except duckdb.Error:  # a build without the campaign marts (not on DuckDB, say)
+        return
+    for key, segment in rows:
+        print(
+            f"warning: campaign '{key}' targets '{segment}', which this build has no segment "
+            "of; its results read 'unknown segment' (names: segment_overview.segment)"
+        )
 
 
 def _note_old_exports(target: Path, export_dir: Path) -> None:
@@ -324,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=["allocate", "reference"],
         help="cancellation matching mode (default: allocate)",
     )
+    build_cmd.add_argument(
+        "--campaigns",
+        help="CSV file declaring the campaigns to hold out control groups for and measure "
+        "(README 'Campaigns'); default: the seed seeds/campaigns.csv",
+    )
     build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
 
     report_cmd = commands.add_parser("report", help="render the HTML report of the warehouse")
@@ -339,10 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     generate_cmd.add_argument("--customers", type=int, default=synthetic.DEFAULT_CUSTOMERS)
     generate_cmd.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED)
     generate_cmd.add_argument("--out", required=True, help="output .parquet file")
+    generate_cmd.add_argument(
+        "--campaign",
+        metavar="KEY:START:FACTOR[:CONTROL_SHARE[:WINDOW_DAYS]]",
+        help="plant a campaign's effect (python -m retail_segments.synthetic --help)",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "build":
-        return build(args.raw, args.db, args.matching, args.vars, args.columns)
+        return build(args.raw, args.db, args.matching, args.vars, args.columns, args.campaigns)
     if args.command == "report":
         from . import report
 
@@ -352,8 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out).resolve() if args.out else default_out
         return report.main(db, out)
     if args.command == "generate":
+        planted = ["--campaign", args.campaign] if args.campaign else []
         return synthetic.main(
             ["--customers", str(args.customers), "--seed", str(args.seed), "--out", args.out]
+            + planted
         )
     return 2
 

@@ -72,3 +72,11 @@ def sample_by_key(relation, key: str, wanted: int, of: int, salt: str):
     if _is_duckdb(relation):
         return relation.filter(f"hash({key} || '{salt}') % 1000000 < {keep}")
     return relation.filter(f"pmod(hash(concat({key}, '{salt}')), 1000000) < {keep}")
+
+
+def maximum(relation, column: str):
+    """The largest value of `column` (None for no rows)."""
+    _check(relation)
+    if _is_duckdb(relation):
+        return relation.aggregate(f"max({column})").fetchall()[0][0]
+    return relation.selectExpr(f"max({column})").collect()[0][0]

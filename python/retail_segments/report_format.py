@@ -166,3 +166,26 @@ NEUTRAL_LIGHT = "#c8c8c8"
 def segment_colours(names: Iterable[str], palette: Sequence[str]) -> dict[str, str]:
     """One fixed colour per segment name, by its position in the segment table."""
     return {name: palette[i % len(palette)] for i, name in enumerate(names)}
+
+
+def points(delta) -> str:
+    """A change of a share in percentage points, signed: ``+8.4 points``, ``−0.3 points``."""
+    if _missing(delta):
+        return DASH
+    value = float(delta) * 100
+    sign = "+" if value > 0 else MINUS if value < 0 else ""
+    return f"{sign}{abs(value):.1f} points"
+
+
+def signed_money(delta) -> str:
+    """A change of money, signed: ``+£464``, ``−£12``."""
+    if _missing(delta):
+        return DASH
+    return ("+" if float(delta) > 0 else "") + money(delta)
+
+
+def signed_percent(share) -> str:
+    """A relative change, signed: ``+25%``, ``−6.8%``."""
+    if _missing(share):
+        return DASH
+    return ("+" if float(share) > 0 else "") + percent(share)

@@ -11,6 +11,11 @@ Every customer is planted with a known archetype; the ground truth is written to
 separate file (`<output stem>_truth.parquet`), never into the raw file, and every product's
 planted theme to `<output stem>_product_themes.parquet`.
 
+A campaign effect can be planted (`PlantedCampaign`): the customers a campaign targeting
+everyone would contact (those who bought before its start and whose control-group draw is
+not held out, the draw of retail_segments.campaigns) buy in its window at `factor` times
+the rate they would have without it; the truth file then says who bought because of it.
+
 Generation is vectorised with numpy and streamed in chunks of customers to Parquet, so
 50 M lines need bounded memory. The same seed and size always give the same bytes of data.
 
@@ -29,6 +34,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from .campaigns import control_draw
 
 # the embedded default data (`segments build` with no file, dbt vars synthetic_customers
 # and synthetic_seed unset): defined here only
@@ -342,6 +349,49 @@ def _invoices_for_customers(rng, cdf, archetype):
     return owner, days
 
 
+@dataclass(frozen=True)
+class PlantedCampaign:
+    """A campaign with target_type all (README "Campaigns") and a known effect: among the
+    customers it would contact, the share who buy in its window is `factor` times what it
+    would be without it (each customer who would not have bought does, with the probability
+    that makes it so), and the control group is untouched."""
+
+    key: str
+    start: str  # YYYY-MM-DD
+    factor: float
+    control_share: float = 0.1
+    window_days: int = 90
+
+    def window(self) -> tuple[int, int]:
+        """First and last day offset of the window (clipped to the data)."""
+        first = int((np.datetime64(self.start) - DATA_START).astype(int))
+        return first, min(first + self.window_days, DATA_DAYS) - 1
+
+
+def _plant_campaign(rng, cdf, owner, days, customer_id, campaign: PlantedCampaign):
+    """Add the campaign's extra purchases to (owner, days); returns them and, per customer,
+    whether they bought in the window only because of the campaign."""
+    first, last = campaign.window()
+    n = len(customer_id)
+    bought_before = np.bincount(owner[days < first], minlength=n) > 0
+    bought_in_window = np.bincount(owner[(days >= first) & (days <= last)], minlength=n) > 0
+    held_out = np.array(
+        [control_draw(campaign.key, str(c)) < campaign.control_share for c in customer_id]
+    )
+    contacted = bought_before & ~held_out
+    rate = bought_in_window[contacted].mean() if contacted.any() else 0.0
+    if rate >= 1 or rate == 0:
+        return owner, days, np.zeros(n, bool)
+    # P(buy) = rate + (1 - rate) * extra = factor * rate
+    extra = min(1.0, (campaign.factor - 1) * rate / (1 - rate))
+    converted = contacted & ~bought_in_window & (rng.random(n) < extra)
+    who = np.flatnonzero(converted)
+    when = _trading_day(_sample_days(rng, cdf, np.full(len(who), first), np.full(len(who), last)))
+    when = np.minimum(when, DATA_DAYS - 1)
+    order = np.argsort(np.concatenate([owner, who]), kind="stable")
+    return np.concatenate([owner, who])[order], np.concatenate([days, when])[order], converted
+
+
 def _arch_index(name):
     return next(i for i, a in enumerate(ARCHETYPES) if a.name == name)
 
@@ -353,12 +403,15 @@ def generate_chunk(
     first_customer_id: int,
     first_invoice_no: int,
     guest_line_share: float = 0.25,
+    campaign: PlantedCampaign | None = None,
 ) -> tuple[pa.Table, pa.Table, int]:
     """One chunk of customers: raw lines (sorted by time), ground truth, next invoice number."""
     cdf = np.cumsum(_day_weights())
     cdf = cdf / cdf[-1]
     customer_id, archetype, country, theme = _customer_table(rng, n_customers, first_customer_id)
     owner, days = _invoices_for_customers(rng, cdf, archetype)
+    if campaign is not None:
+        owner, days, converted = _plant_campaign(rng, cdf, owner, days, customer_id, campaign)
 
     lines_mean = np.array([a.lines_per_invoice for a in ARCHETYPES])[archetype[owner]]
     inv_customer = customer_id[owner].astype(float)
@@ -483,6 +536,8 @@ def generate_chunk(
             "country": pa.array([COUNTRIES[i][0] for i in country]),
         }
     )
+    if campaign is not None:
+        truth = truth.append_column("bought_because_of_campaign", pa.array(converted))
     return table, truth, next_no
 
 
@@ -635,6 +690,7 @@ def generate(
     seed: int = DEFAULT_SEED,
     chunk_customers: int = 50_000,
     progress: bool = False,
+    campaign: PlantedCampaign | None = None,
 ) -> tuple[Path, Path]:
     """Write raw lines to `out` (Parquet) and ground truth to `<stem>_truth.parquet`."""
     out = Path(out)
@@ -654,12 +710,15 @@ def generate(
                     (n, pa.string())
                     for n in ("customer_id", "archetype", "favourite_theme", "country")
                 ]
+                + ([("bought_because_of_campaign", pa.bool_())] if campaign else [])
             ),
         ) as truth_writer,
     ):
         while written < customers:
             n = min(chunk_customers, customers - written)
-            table, truth, next_no = generate_chunk(rng, catalogue, n, next_customer, next_no)
+            table, truth, next_no = generate_chunk(
+                rng, catalogue, n, next_customer, next_no, campaign=campaign
+            )
             raw_writer.write_table(table, row_group_size=1_000_000)
             truth_writer.write_table(truth)
             written += n
@@ -714,10 +773,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", required=True, help="output .parquet path")
     parser.add_argument("--chunk-customers", type=int, default=50_000)
+    parser.add_argument(
+        "--campaign",
+        metavar="KEY:START:FACTOR[:CONTROL_SHARE[:WINDOW_DAYS]]",
+        help="plant a campaign's effect: the customers a campaign targeting everyone "
+        "contacts buy in its window at FACTOR times their rate (e.g. spring:2011-08-01:1.2)",
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
-    raw, truth = generate(args.out, args.customers, args.seed, args.chunk_customers, progress=True)
+    campaign = None
+    if args.campaign:
+        parts = args.campaign.split(":")
+        try:
+            key, start, factor = parts[0], str(np.datetime64(parts[1], "D")), float(parts[2])
+            campaign = PlantedCampaign(
+                key, start, factor, *map(float, parts[3:4]), *map(int, parts[4:5])
+            )
+        except (IndexError, ValueError) as problem:
+            parser.error(f"--campaign {args.campaign}: {problem}")
+        if len(parts) > 5 or factor < 1 or not 0 < campaign.control_share <= 0.5:
+            parser.error(
+                f"--campaign {args.campaign}: want KEY:START:FACTOR>=1[:SHARE in (0, 0.5][:DAYS]]"
+            )
+    raw, truth = generate(
+        args.out, args.customers, args.seed, args.chunk_customers, progress=True, campaign=campaign
+    )
     print(f"wrote {raw} and {truth}")
     return 0
 

@@ -2,74 +2,12 @@
 -- any customer (a new one too) can be scored the same way:
 -- a value v gets the score of the row where lower_bound < v <= upper_bound.
 {%- set method = var('rfm_score_method') %}
-{%- set measures = ['recency_days', 'frequency', 'monetary'] %}
-{%- if method not in ['quantile', 'custom'] %}
-    {{ exceptions.raise_compiler_error(
-        "var rfm_score_method must be 'quantile' or 'custom', got '" ~ method ~ "'") }}
-{%- endif %}
-{%- if method == 'custom' %}
-    {%- set custom = var('rfm_custom_cut_points') %}
-    {%- for measure in measures %}
-        {%- set cuts = custom.get(measure, []) %}
-        {%- if cuts | length != 4 or cuts != cuts | sort %}
-            {{ exceptions.raise_compiler_error(
-                "var rfm_custom_cut_points." ~ measure
-                ~ " must be four ascending numbers, got " ~ cuts) }}
-        {%- endif %}
-    {%- endfor %}
-{%- endif %}
 with
-
-rfm as (
-
-    select * from {{ ref('customer_rfm') }}
-
-),
 
 -- one row per measure: its four ascending cut points
 cut_points as (
-    {%- if method == 'quantile' %}
 
-        select
-            measures.metric,
-            percentile_disc(0.2) within group (order by measures.measure_value) as cut_1,
-            percentile_disc(0.4) within group (order by measures.measure_value) as cut_2,
-            percentile_disc(0.6) within group (order by measures.measure_value) as cut_3,
-            percentile_disc(0.8) within group (order by measures.measure_value) as cut_4
-        from (
-            select
-                'recency_days' as metric,
-                cast(recency_days as double) as measure_value
-            from rfm
-            union all
-            select
-                'frequency' as metric,
-                cast(frequency as double) as measure_value
-            from rfm
-            union all
-            select
-                'monetary' as metric,
-                monetary as measure_value
-            from rfm
-        ) as measures
-        group by measures.metric
-    {%- else %}
-        {%- set custom = var('rfm_custom_cut_points') %}
-
-        select
-            custom_cuts.metric,
-            cast(custom_cuts.cut_1 as double) as cut_1,
-            cast(custom_cuts.cut_2 as double) as cut_2,
-            cast(custom_cuts.cut_3 as double) as cut_3,
-            cast(custom_cuts.cut_4 as double) as cut_4
-        from (
-            values
-            {%- for measure in measures %}
-                ('{{ measure }}', {{ custom[measure] | join(', ') }})
-                {{- ',' if not loop.last }}
-            {%- endfor %}
-        ) as custom_cuts (metric, cut_1, cut_2, cut_3, cut_4)
-    {%- endif %}
+    {{ rfm_cut_point_rows(ref('customer_rfm')) }}
 
 ),
 

@@ -5,8 +5,9 @@
 The first screen answers the business question: who the customers are, what each
 behavioural segment is worth and what to do with it (the RFM segments one click away).
 Then the evidence, one section each, skippable: how the segments were chosen, product
-categories, what a new customer's first invoice tells, the lifetime-value check, movement
-between segments, exploration charts and the data-quality audit.
+categories, what a new customer's first invoice tells, the lifetime-value check, the
+campaigns measured against their control groups, movement between segments, exploration
+charts and the data-quality audit.
 
 One HTML file, charts embedded as PNG (matplotlib), nothing fetched from the network. Reads
 the warehouse read-only, so it can run while BI tools have it open. A part whose mart is
@@ -23,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from .. import report_format as fmt
+from .campaigns import CampaignsSection
 from .categories import CategoriesSection
 from .choice import ChoiceSection
 from .clv import LifetimeValueSection
@@ -45,6 +47,7 @@ SECTION_CLASSES = (
     CategoriesSection,
     NewCustomersSection,
     LifetimeValueSection,
+    CampaignsSection,
     MovementSection,
     ExplorationSection,
     DataQualitySection,

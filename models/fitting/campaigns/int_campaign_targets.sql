@@ -1,0 +1,61 @@
+-- Each declared campaign's targeted segments, one row a segment, named as the build names
+-- them (the declared name is matched without regard to case). A name this build does not
+-- know is kept with is_known_segment false: campaign_results reports it as 'unknown
+-- segment' rather than stopping the build, since segment names follow the data and a past
+-- campaign's segment may be gone after a rebuild.
+with
+
+campaigns as (
+
+    select * from {{ ref('stg_campaigns') }}
+
+),
+
+declared as (
+
+    select distinct
+        campaign_key,
+        target_type,
+        trim(declared_segment.target_segment) as declared_segment
+    from campaigns
+    cross join
+        unnest(string_split(campaigns.target_segments, ';')) as declared_segment (target_segment)
+    where target_type != 'all' and trim(declared_segment.target_segment) != ''
+    union all
+    select
+        campaign_key,
+        target_type,
+        'All customers' as declared_segment
+    from campaigns
+    where target_type = 'all'
+
+),
+
+known_segments as (
+
+    select distinct
+        'behavioural_segment' as target_type,
+        segment_name as segment
+    from {{ ref('int_cluster_profiles') }}
+    union all
+    select
+        'rfm_segment' as target_type,
+        segment
+    from {{ ref('rfm_segment_actions') }}
+    union all
+    select
+        'all' as target_type,
+        'All customers' as segment
+
+)
+
+select
+    declared.campaign_key,
+    declared.target_type,
+    coalesce(known_segments.segment, declared.declared_segment) as target_segment,
+    known_segments.segment is not null as is_known_segment
+from declared
+left join known_segments
+    on
+        declared.target_type = known_segments.target_type
+        and lower(declared.declared_segment) = lower(known_segments.segment)
