@@ -173,7 +173,9 @@ def measure(
     settings: CampaignSettings,
 ) -> pd.DataFrame:
     """One row per campaign x level (the whole campaign, each targeted segment) x metric of
-    its outcome. `members`: the audience rows of int_campaign_members."""
+    its outcome. `members`: the audience rows of int_campaign_members (in any order: they
+    are sorted by customer here, so the resamples, and the numbers, repeat on every run)."""
+    members = members.sort_values(["campaign_key", "customer_id"], kind="stable")
     # no invoices at all: every campaign is still to start
     last_data_date = date.min if last_data_date is None else pd.Timestamp(last_data_date).date()
     rows = []

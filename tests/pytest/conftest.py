@@ -208,8 +208,11 @@ def real_reference_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_allocate_db(tmp_path_factory) -> Path:
+    """The real data, default settings, with the campaigns of test_campaigns.py declared
+    (none was sent: the data predates them)."""
     if not REAL_DATA.exists():
         pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
     db = tmp_path_factory.mktemp("real_allocate") / "segments.duckdb"
-    build_warehouse(db, "--raw", str(REAL_DATA))
+    campaigns = PROJECT / "tests" / "data" / "campaigns" / "real_data_campaigns.csv"
+    build_warehouse(db, "--raw", str(REAL_DATA), "--campaigns", str(campaigns))
     return db

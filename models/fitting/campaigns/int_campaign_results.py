@@ -12,7 +12,14 @@ def model(dbt, session):
     targets = frames.to_pandas(dbt.ref("int_campaign_targets"))
     members = frames.to_pandas(
         dbt.ref("int_campaign_members"),
-        columns=["campaign_key", "target_segment", "control_group", "purchased", "window_revenue"],
+        columns=[
+            "campaign_key",
+            "customer_id",
+            "target_segment",
+            "control_group",
+            "purchased",
+            "window_revenue",
+        ],
         where="member_role = 'audience'",
     )
     last_invoice = frames.maximum(dbt.ref("fct_invoices"), "cast(invoiced_at as date)")

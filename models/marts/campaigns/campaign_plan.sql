@@ -86,6 +86,32 @@ planned as (
             and levels.level = groups.level
             and levels.target_segment = groups.target_segment
 
+),
+
+-- the detectable rise of the purchase rate, three steps of detectable_rate_rise_step
+rate_rise_0 as (
+
+    select
+        *,
+        {{ minimum_detectable_difference(
+            'sqrt(baseline_purchase_rate * (1 - baseline_purchase_rate))',
+            'treatment_customers', 'control_customers') }} as rise_0
+    from planned
+
+),
+
+rate_rise as (
+
+    select
+        *,
+        {{ detectable_rate_rise_step('baseline_purchase_rate',
+            detectable_rate_rise_step('baseline_purchase_rate',
+                detectable_rate_rise_step('baseline_purchase_rate', 'rise_0',
+                    'treatment_customers', 'control_customers'),
+                'treatment_customers', 'control_customers'),
+            'treatment_customers', 'control_customers') }} as detectable_rise
+    from rate_rise_0
+
 )
 
 select
@@ -108,14 +134,9 @@ select
     planned.baseline_customers,
     planned.baseline_purchase_rate,
     planned.baseline_revenue as baseline_revenue_per_customer,
-    {{ minimum_detectable_difference(
-        'sqrt(planned.baseline_purchase_rate * (1 - planned.baseline_purchase_rate))',
-        'planned.treatment_customers', 'planned.control_customers') }}
-        as detectable_purchase_rate_uplift,
-    {{ minimum_detectable_difference(
-        'sqrt(planned.baseline_purchase_rate * (1 - planned.baseline_purchase_rate))',
-        'planned.treatment_customers', 'planned.control_customers') }}
-    / nullif(planned.baseline_purchase_rate, 0) as detectable_purchase_rate_uplift_relative,
+    planned.detectable_rise as detectable_purchase_rate_uplift,
+    planned.detectable_rise / nullif(planned.baseline_purchase_rate, 0)
+        as detectable_purchase_rate_uplift_relative,
     {{ minimum_detectable_difference(
         'planned.baseline_revenue_sd',
         'planned.treatment_customers', 'planned.control_customers') }}
@@ -124,7 +145,7 @@ select
         'planned.baseline_revenue_sd',
         'planned.treatment_customers', 'planned.control_customers') }}
     / nullif(planned.baseline_revenue, 0) as detectable_revenue_uplift_relative
-from planned
+from rate_rise as planned
 inner join {{ ref('stg_campaigns') }} as campaigns
     on planned.campaign_key = campaigns.campaign_key
 inner join {{ ref('int_campaign_windows') }} as baseline
