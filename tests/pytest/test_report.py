@@ -12,6 +12,7 @@ docs/report/*.png are made).
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import os
@@ -35,6 +36,7 @@ SECTION_HEADINGS = [
     "Product categories",
     "New customers: what the first invoice tells",
     "Lifetime value: forecast against what happened",
+    "Campaigns",
     "Movement between segments",
     "Exploration",
     "Data quality",
@@ -303,11 +305,43 @@ def test_real_report_is_light_quick_and_one_line_per_section(real_report):
     assert seconds < 60, f"rendering took {seconds:.0f}s"
     progress = [line for line in stdout.splitlines() if line.startswith("[")]
     assert progress == [
-        line for line in progress if re.fullmatch(r"\[\d/8\] .+: ok \(\d+\.\ds\)", line)
+        line for line in progress if re.fullmatch(r"\[\d/9\] .+: ok \(\d+\.\ds\)", line)
     ], progress
     assert [line.split("] ", 1)[1].rsplit(": ok", 1)[0] for line in progress] == SECTION_HEADINGS
     page = out.read_text()
     assert "http://" not in page and "https://" not in page  # nothing fetched, no CDN
+
+
+def test_real_report_says_what_each_campaign_did(real_report, real_allocate_db):
+    """One part per declared campaign (tests/data/campaigns/real_data_campaigns.csv): its
+    power before the start and a one-line verdict per measure, in the words and numbers of
+    campaign_plan and campaign_results."""
+    out, _, _ = real_report
+    page = out.read_text()
+    section = page[page.index('<section id="campaigns">') :]
+    section = html.unescape(section[: section.index("</section>")])
+    for key in ("autumn_winback", "late_at_risk", "new_year_preview", "typo_winback"):
+        assert f"<h3>{key}</h3>" in section
+    winback = section[section.index("<h3>autumn_winback</h3>") : section.index("<h3>late_at_risk")]
+    contacted, held_out, rate, lower, upper = query(
+        real_allocate_db,
+        "select treatment_value, control_value, uplift, uplift_low, uplift_high from "
+        "marts.campaign_results where campaign_key = 'autumn_winback' and level = 'campaign' "
+        "and metric = 'purchase_rate'",
+    )[0]
+    assert (
+        f"No measurable effect: share who bought {fmt.percent(contacted)} contacted vs "
+        f"{fmt.percent(held_out)} held out: {fmt.points(rate)} (95% interval "
+        f"{fmt.points(lower)} to {fmt.points(upper)}"
+    ) in winback
+    assert "Sent to 796 customers with 99 held out (11%; declared 10%)" in winback
+    assert "it could detect, with 80% power, a rise in the share who buy of +14.5 points" in winback
+    running = section[section.index("<h3>late_at_risk") : section.index("<h3>new_year_preview")]
+    assert "Too early to tell, 35 days of the window to come; so far" in running
+    assert "At Risk" in running and "Can't Lose Them" in running  # the segment table
+    preview = section[section.index("<h3>new_year_preview") :]
+    assert "it starts after the data ends (40 days of its window to come)" in preview
+    assert "Unknown segment: this build has no segment named Lapsed regularz, so" in preview
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])

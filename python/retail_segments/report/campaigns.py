@@ -42,14 +42,14 @@ class CampaignsSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset({"campaign_plan", "campaign_results"})
 
-    def _verdict_line(self, row: pd.Series) -> str:
+    def _verdict_line(self, row: pd.Series, unknown: list[str]) -> str:
         metric = row["metric"]
         name = METRICS[metric].lower()
         verdict = VERDICTS[row["verdict"]]
         if row["status"] == "unknown segment":
             return (
-                f"{verdict}: this build has no {row['target_segment']} segment, so "
-                "nothing is measured (check the name in the campaigns file)."
+                f"{verdict}: this build has no segment named {', '.join(unknown)}, so nothing "
+                "is measured (check the name in the campaigns file against segment_overview)."
             )
         if row["status"] == "not started":
             return (
@@ -85,8 +85,8 @@ class CampaignsSection(ReportPage):
             line + " Before the start it could detect, with 80% power, a rise in the share "
             f"who buy of {fmt.points(plan['detectable_purchase_rate_uplift'])} "
             f"({fmt.signed_percent(plan['detectable_purchase_rate_uplift_relative'])} on the "
-            f"{fmt.percent(plan['baseline_purchase_rate'])} who bought in the "
-            f"{fmt.count(plan['window_days'])} days before) and of "
+            f"{fmt.percent(plan['baseline_purchase_rate'])} of the same segments who bought in "
+            f"a {fmt.count(plan['window_days'])}-day window before the start) and of "
             f"{fmt.signed_money(plan['detectable_revenue_uplift'])} in revenue per customer; "
             "a smaller true effect most likely reads as no measurable effect."
         )
@@ -122,18 +122,24 @@ class CampaignsSection(ReportPage):
             if whole["target_type"] != "all":
                 target = "the " + target + " " + ", ".join(sorted(segments))
             mine = results[results["campaign_key"] == key]
+            unknown = sorted(
+                mine.loc[
+                    (mine["level"] == "segment") & (mine["status"] == "unknown segment"),
+                    "target_segment",
+                ].unique()
+            )
             # one line per measure; one for the campaign where there are no numbers yet
             lines = list(
                 dict.fromkeys(
-                    self._verdict_line(row)
+                    self._verdict_line(row, unknown)
                     for _, row in mine[mine["level"] == "campaign"].sort_values("metric").iterrows()
                 )
             )
             parts.append(
                 f"<h3>{esc(key)}</h3>"
-                f"<p>Targets {esc(target)}, sent {fmt.day_label(whole['start_date'])}; "
+                f"<p>Targets {esc(target)}, starting {fmt.day_label(whole['start_date'])}; "
                 f"purchases counted until {fmt.day_label(whole['window_end'])}.</p>"
-                f"<p>{esc(self._plan_line(whole))}</p>"
+                + ("" if len(unknown) == len(segments) else f"<p>{esc(self._plan_line(whole))}</p>")
                 + "".join(f'<p class="bottom-line">{esc(line)}</p>' for line in lines)
             )
             by_segment = mine[mine["level"] == "segment"]
