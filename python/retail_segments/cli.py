@@ -257,7 +257,9 @@ def _failed_checks(target_path: Path) -> list[str]:
         if "Invalid Input Error: " in message:
             problem = message.split("Invalid Input Error: ", 1)[1].strip().splitlines()[0]
         elif message.startswith("Compilation Error"):
-            problem = message.strip().splitlines()[-1].strip()
+            lines = [line.strip() for line in message.strip().splitlines()[1:] if line.strip()]
+            node = result.get("unique_id", "").rsplit(".", 1)[-1]
+            problem = f"{node}: {lines[0]}" if lines else message.splitlines()[0]
         else:
             continue
         if problem not in problems:

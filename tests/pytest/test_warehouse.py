@@ -256,14 +256,15 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
     assert [re.sub(r": ok \(\d+\.\ds\)$", "", line) for line in progress] == [
-        "[1/8] Segments and what to do",
-        "[2/8] How the segments were chosen",
-        "[3/8] Product categories",
-        "[4/8] New customers: what the first invoice tells",
-        "[5/8] Lifetime value: forecast against what happened",
-        "[6/8] Movement between segments",
-        "[7/8] Exploration",
-        "[8/8] Data quality",
+        "[1/9] Segments and what to do",
+        "[2/9] How the segments were chosen",
+        "[3/9] Product categories",
+        "[4/9] New customers: what the first invoice tells",
+        "[5/9] Lifetime value: forecast against what happened",
+        "[6/9] Campaigns",
+        "[7/9] Movement between segments",
+        "[8/9] Exploration",
+        "[9/9] Data quality",
     ], progress  # nothing "not shown" on a full build
     assert "Not shown" not in out.read_text()
     dom = subprocess.run(
@@ -280,7 +281,7 @@ def test_report_renders_every_chart_in_a_browser(synthetic_db, tmp_path):
         timeout=180,
     ).stdout
     body = re.search(r"<body[^>]*>", dom).group(0)
-    assert 'data-charts="15"' in body and 'data-sections="8"' in body
+    assert 'data-charts="15"' in body and 'data-sections="9"' in body
     assert 'data-images-loaded="15"' in body and 'data-images-broken="0"' in body
     assert (
         dom.count('<article class="card"')
