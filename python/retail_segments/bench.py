@@ -1,6 +1,7 @@
 """Benchmark the full build on one input and write the results into bench/results/.
 
     python -m retail_segments.bench --raw FILE --name NAME [--matching reference] [--runs 2]
+                                    [--campaigns CAMPAIGNS.csv]
 
 For the input it times:
 - the one-pass floor: one DuckDB query that reads the raw file and computes, per
@@ -120,7 +121,14 @@ def commit(project: Path) -> str:
     return (result.stdout.strip() or "unknown") + ("+changes" if dirty else "")
 
 
-def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1) -> dict:
+def run(
+    raw: Path,
+    name: str,
+    matching: str | None,
+    results: Path,
+    runs: int = 1,
+    campaigns: Path | None = None,
+) -> dict:
     project = project_dir()
     threads = int(os.environ.get("SEGMENTS_THREADS", "2"))
     floor, customers = floor_seconds(raw, threads)
@@ -143,6 +151,8 @@ def run(raw: Path, name: str, matching: str | None, results: Path, runs: int = 1
         ]
         if matching:
             command += ["--matching", matching]
+        if campaigns:
+            command += ["--campaigns", str(campaigns)]
         walls = []
         for number in range(1, runs + 1):
             print(f"build {number} of {runs}", flush=True)
@@ -285,13 +295,15 @@ def main(argv: list[str] | None = None) -> int:
         help="builds in a row into the same warehouse; the last one is reported (a first "
         "build parses the whole dbt project, a repeated one only what changed)",
     )
+    parser.add_argument("--campaigns", help="campaigns file to declare (README 'Campaigns')")
     args = parser.parse_args(argv)
     raw = Path(args.raw).resolve()
     if not raw.exists():
         print(f"error: raw file not found: {raw}", file=sys.stderr)
         return 2
     results = Path(args.results) if args.results else project_dir() / "bench" / "results"
-    run(raw, args.name, args.matching, results, max(1, args.runs))
+    campaigns = Path(args.campaigns).resolve() if args.campaigns else None
+    run(raw, args.name, args.matching, results, max(1, args.runs), campaigns)
     return 0
 
 
