@@ -42,3 +42,9 @@
 {% macro campaign_total_label() -%}
     'All targeted segments'
 {%- endmacro %}
+
+{#- The one segment of a campaign with target_type all: every customer who bought before
+    the start. -#}
+{% macro campaign_all_customers_label() -%}
+    'All customers'
+{%- endmacro %}

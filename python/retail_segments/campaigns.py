@@ -42,7 +42,9 @@ class CampaignSettings:
     confidence: float = 0.95
     # fewer customers in either group once the window has passed: 'too small to tell'
     min_group_customers: int = 30
-    chunk: int = 200  # revenue resamples drawn at a time (memory: chunk x group size)
+    # revenue resamples are drawn a few at a time: at most this many resampled rows at once
+    # (8 bytes each), whatever the group's size
+    max_resampled_rows: int = 4_000_000
 
     @classmethod
     def from_meta(cls, meta_get) -> CampaignSettings:
@@ -55,7 +57,9 @@ def _seed(*parts: str) -> int:
     return int(hashlib.md5(":".join(parts).encode()).hexdigest()[:8], 16)
 
 
-def resampled_means(values: np.ndarray, resamples: int, rng, chunk: int) -> np.ndarray:
+def resampled_means(
+    values: np.ndarray, resamples: int, rng, max_rows: int = 4_000_000
+) -> np.ndarray:
     """The mean of `resamples` bootstrap resamples of `values` (drawn with replacement)."""
     n = len(values)
     if n == 0:
@@ -64,6 +68,7 @@ def resampled_means(values: np.ndarray, resamples: int, rng, chunk: int) -> np.n
     if len(unique) <= 2 and set(unique.tolist()) <= {0.0, 1.0}:
         # a 0/1 outcome: the count of ones in a resample is binomial
         return rng.binomial(n, values.mean(), size=resamples) / n
+    chunk = max(1, max_rows // n)
     means = []
     for start in range(0, resamples, chunk):
         rows = rng.integers(0, n, size=(min(chunk, resamples - start), n))
@@ -92,8 +97,10 @@ def compare(
     resampled differences on the far side of zero (at least 1 / resamples), so the interval
     excludes zero exactly when p < 1 - confidence, up to ties at zero."""
     rng = np.random.default_rng(seed)
-    treatment_means = resampled_means(treatment, settings.resamples, rng, settings.chunk)
-    control_means = resampled_means(control, settings.resamples, rng, settings.chunk)
+    treatment_means = resampled_means(
+        treatment, settings.resamples, rng, settings.max_resampled_rows
+    )
+    control_means = resampled_means(control, settings.resamples, rng, settings.max_resampled_rows)
     differences = treatment_means - control_means
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = differences / control_means
@@ -178,6 +185,8 @@ def measure(
     its outcome. `members`: the audience rows of int_campaign_members (in any order: they
     are sorted by customer here, so the resamples, and the numbers, repeat on every run)."""
     members = members.sort_values(["campaign_key", "customer_id"], kind="stable")
+    by_campaign = dict(tuple(members.groupby("campaign_key", sort=False)))
+    empty = members.iloc[:0]
     # no invoices at all: every campaign is still to start
     last_data_date = date.min if last_data_date is None else pd.Timestamp(last_data_date).date()
     rows = []
@@ -186,7 +195,7 @@ def measure(
             start_date=pd.Timestamp(campaign.start_date).date(),
             window_end=pd.Timestamp(campaign.window_end).date(),
         )
-        audience = members[members["campaign_key"] == campaign.campaign_key]
+        audience = by_campaign.get(campaign.campaign_key, empty)
         segments = targets[targets["campaign_key"] == campaign.campaign_key].sort_values(
             "target_segment"
         )
@@ -229,18 +238,30 @@ def measure(
                     "treatment_customers": len(treatment_values),
                     "control_customers": len(control_values),
                 }
-                # running: the numbers so far are shown, the verdict waits for the window
+                # running: the values so far are shown; the interval, the p-value and the
+                # verdict wait for the window to pass (a test read at every rebuild until it
+                # crosses 5% would find effects that are not there)
                 if (
                     status in ("measured", "running")
                     and len(treatment_values)
                     and len(control_values)
                 ):
-                    key = (metric, members_of)
-                    if key not in comparisons:
-                        seed = _seed(campaign.campaign_key, metric, *members_of)
-                        comparisons[key] = compare(treatment_values, control_values, settings, seed)
-                    row.update(comparisons[key].__dict__)
-                    if status == "measured":
+                    if status == "running":
+                        treated, held = treatment_values.mean(), control_values.mean()
+                        row.update(
+                            treatment_value=treated,
+                            control_value=held,
+                            uplift=treated - held,
+                            relative_uplift=(treated - held) / held if held else np.nan,
+                        )
+                    else:
+                        key = (metric, members_of)
+                        if key not in comparisons:
+                            seed = _seed(campaign.campaign_key, metric, *members_of)
+                            comparisons[key] = compare(
+                                treatment_values, control_values, settings, seed
+                            )
+                        row.update(comparisons[key].__dict__)
                         row["verdict"] = verdict_of(comparisons[key])
                 rows.append(row)
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))

@@ -334,13 +334,16 @@ def test_real_report_says_what_each_campaign_did(real_report, real_allocate_db):
         f"{fmt.percent(held_out)} held out: {fmt.points(rate)} (95% interval "
         f"{fmt.points(lower)} to {fmt.points(upper)}"
     ) in winback
-    assert "Sent to 796 customers with 99 held out (11%; declared 10%)" in winback
+    assert "To contact: 796 customers (campaign_contacts); held out: 99 (11%; declared 10%)" in (
+        winback
+    )
     assert "it could detect, with 80% power, a rise in the share who buy of +14.5 points" in winback
     running = section[section.index("<h3>late_at_risk") : section.index("<h3>new_year_preview")]
     assert "Too early to tell, 35 days of the window to come; so far" in running
+    assert "(no interval or p-value until the window has passed)" in running
     assert "At Risk" in running and "Can't Lose Them" in running  # the segment table
     preview = section[section.index("<h3>new_year_preview") :]
-    assert "it starts after the data ends (40 days of its window to come)" in preview
+    assert "it starts after the data ends; its window closes on 18 Jan 2012" in preview
     assert "Unknown segment: this build has no segment named Lapsed regularz, so" in preview
 
 

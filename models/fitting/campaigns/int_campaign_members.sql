@@ -26,7 +26,7 @@ members as (
             and targets.target_segment = case targets.target_type
                 when 'behavioural_segment' then segments.behavioural_segment
                 when 'rfm_segment' then segments.rfm_segment
-                else 'All customers'
+                else {{ campaign_all_customers_label() }}
             end
 
 ),

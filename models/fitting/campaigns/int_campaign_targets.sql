@@ -13,19 +13,21 @@ campaigns as (
 
 declared as (
 
-    select distinct
+    -- one row per segment: names repeated in other case are one segment
+    select
         campaign_key,
         target_type,
-        trim(declared_segment.target_segment) as declared_segment
+        min(trim(declared_segment.target_segment)) as declared_segment
     from campaigns
     cross join
         unnest(string_split(campaigns.target_segments, ';')) as declared_segment (target_segment)
     where target_type != 'all' and trim(declared_segment.target_segment) != ''
+    group by campaign_key, target_type, lower(trim(declared_segment.target_segment))
     union all
     select
         campaign_key,
         target_type,
-        'All customers' as declared_segment
+        {{ campaign_all_customers_label() }} as declared_segment
     from campaigns
     where target_type = 'all'
 
@@ -45,7 +47,7 @@ known_segments as (
     union all
     select
         'all' as target_type,
-        'All customers' as segment
+        {{ campaign_all_customers_label() }} as segment
 
 )
 

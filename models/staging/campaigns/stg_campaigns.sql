@@ -59,7 +59,6 @@ declared as (
 typed as (
 
     select
-        row_number() over () as declared_row,
         trim(campaign_key) as campaign_key,
         lower(trim(coalesce(target_type, ''))) as target_type,
         trim(coalesce(target_segments, '')) as target_segments,
@@ -86,7 +85,7 @@ checked as (
         count(*) over (partition by campaign_key) as declarations,
         case
             when campaign_key is null or campaign_key = ''
-                then format('a campaign on line {} has no campaign_key', declared_row + 1)
+                then 'a campaign has no campaign_key'
             when count(*) over (partition by campaign_key) > 1
                 then format(
                     'is declared {} times (starts {}): give each wave its own campaign_key',
@@ -102,7 +101,7 @@ checked as (
                 then format(
                     'target_type all takes no target_segments (got ''{}'')', target_segments
                 )
-            when target_type != 'all' and replace(target_segments, ';', '') = ''
+            when target_type != 'all' and trim(replace(target_segments, ';', '')) = ''
                 then 'names no target_segments'
             when start_date is null
                 then format('start_date ''{}'' is not a date (YYYY-MM-DD)', start_date_text)

@@ -53,29 +53,32 @@ class CampaignsSection(ReportPage):
             )
         if row["status"] == "not started":
             return (
-                f"{verdict}: it starts after the data ends ({fmt.count(row['days_left'])} "
-                "days of its window to come)."
+                f"{verdict}: it starts after the data ends; its window closes on "
+                f"{fmt.day_label(row['window_end'])}."
             )
         if row["status"] == "too small to tell" or pd.isna(row["uplift"]):
             return f"{verdict} ({name})."
-        numbers = (
+        values = (
             f"{name} {_value(metric, row['treatment_value'])} contacted vs "
             f"{_value(metric, row['control_value'])} held out: "
-            f"{_uplift(metric, row['uplift'])} (95% interval "
-            f"{_uplift(metric, row['uplift_low'])} to {_uplift(metric, row['uplift_high'])}"
-            f"; {fmt.signed_percent(row['relative_uplift'])}), p = {fmt.number(row['p_value'], 3)}"
+            f"{_uplift(metric, row['uplift'])}"
         )
         if row["status"] == "running":
             return (
-                f"{verdict}, {fmt.count(row['days_left'])} days of the window to come; so far "
-                f"{numbers}."
+                f"{verdict}, {fmt.plural(row['days_left'], 'day')} of the window to come; so "
+                f"far {values} (no interval or p-value until the window has passed)."
             )
-        return f"{verdict}: {numbers}."
+        p_value = "p < 0.001" if row["p_value"] <= 0.001 else f"p = {fmt.number(row['p_value'], 3)}"
+        return (
+            f"{verdict}: {values} (95% interval {_uplift(metric, row['uplift_low'])} to "
+            f"{_uplift(metric, row['uplift_high'])}; "
+            f"{fmt.signed_percent(row['relative_uplift'])} relative), {p_value}."
+        )
 
     def _plan_line(self, plan: pd.Series) -> str:
         line = (
-            f"Sent to {fmt.count(plan['treatment_customers'])} customers with "
-            f"{fmt.count(plan['control_customers'])} held out "
+            f"To contact: {fmt.count(plan['treatment_customers'])} customers "
+            f"(campaign_contacts); held out: {fmt.count(plan['control_customers'])} "
             f"({fmt.percent(plan['realised_control_share'])}; declared "
             f"{fmt.percent(plan['control_share'])})."
         )
@@ -107,9 +110,14 @@ class CampaignsSection(ReportPage):
                 ),
                 True,
             ),
-            Col("Verdict", lambda r: VERDICTS[r["verdict"]].split(":")[0]),
+            Col("Verdict (this segment alone)", lambda r: VERDICTS[r["verdict"]].split(":")[0]),
         ]
-        return _table(results, columns)
+        return (
+            _table(results, columns)
+            + '<p class="note">Per segment, for looking: with several segments and two '
+            "measures, one crossing zero by chance is likely; the campaign line above is the "
+            "test.</p>"
+        )
 
     def campaign_list(self) -> str:
         plan = self.w.df("campaign_plan")
@@ -156,7 +164,8 @@ class CampaignsSection(ReportPage):
             '<p>Each campaign declared in the campaigns file (README "Campaigns") holds out '
             "a random control group in every targeted segment (campaign_audiences). Once "
             "its window has passed, what the contacted customers bought is compared with "
-            "what the held-out ones bought: the difference is what the campaign did.</p>"
+            "what the held-out ones bought: the difference is what the campaign did. Upload "
+            "campaign_contacts, which leaves the held-out customers out.</p>"
         )
         if (
             not self.w.has("campaign_plan")
