@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -206,13 +207,42 @@ def real_reference_db(tmp_path_factory) -> Path:
     return db
 
 
+def real_campaigns(folder: Path) -> Path:
+    """The campaigns declared in the real build: tests/data/campaigns/real_data_campaigns.csv
+    and one campaign measured on a sent list, written here from the real data (never kept
+    in the repository): the customers who bought in August 2011, in a file shaped like a
+    saved campaign_audiences export (rows of another campaign too, a repeated customer, one
+    who never bought)."""
+    august = duckdb.sql(
+        f"select distinct cast(cast(CustomerID as bigint) as varchar) as customer_id "
+        f"from '{REAL_DATA}' where CustomerID is not null and InvoiceDate >= '2011-08-01' "
+        f"and InvoiceDate < '2011-09-01' order by 1"
+    ).df()
+    listed = pd.concat(
+        [
+            august.assign(campaign_key="august_list", target_segment="August buyers"),
+            august.head(5).assign(campaign_key="august_list", target_segment="August buyers"),
+            pd.DataFrame({"customer_id": ["99999999"], "campaign_key": "august_list"}),
+            august.head(50).assign(campaign_key="another_campaign", target_segment="Other"),
+        ]
+    )
+    sent = folder / "august_list.csv"
+    listed[["campaign_key", "customer_id", "target_segment"]].to_csv(sent, index=False)
+    declared = (PROJECT / "tests" / "data" / "campaigns" / "real_data_campaigns.csv").read_text()
+    campaigns = folder / "campaigns.csv"
+    campaigns.write_text(
+        declared + f"august_list,behavioural_segment,Lapsed regulars,2011-09-01,0.2,,,{sent}\n"
+    )
+    return campaigns
+
+
 @pytest.fixture(scope="session")
 def real_allocate_db(tmp_path_factory) -> Path:
     """The real data, default settings, with the campaigns of test_campaigns.py declared
     (none was sent: the data predates them)."""
     if not REAL_DATA.exists():
         pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
-    db = tmp_path_factory.mktemp("real_allocate") / "segments.duckdb"
-    campaigns = PROJECT / "tests" / "data" / "campaigns" / "real_data_campaigns.csv"
-    build_warehouse(db, "--raw", str(REAL_DATA), "--campaigns", str(campaigns))
+    folder = tmp_path_factory.mktemp("real_allocate")
+    db = folder / "segments.duckdb"
+    build_warehouse(db, "--raw", str(REAL_DATA), "--campaigns", str(real_campaigns(folder)))
     return db

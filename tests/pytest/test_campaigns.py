@@ -110,7 +110,12 @@ def test_the_control_group_is_the_seeded_draw_and_nobody_new_is_in_it(real_alloc
         "join marts.campaign_plan p on a.campaign_key = p.campaign_key "
         "and p.level = 'campaign'",
     )
-    assert set(audiences["campaign_key"]) == {"autumn_winback", "late_at_risk", "new_year_preview"}
+    assert set(audiences["campaign_key"]) == {
+        "august_list",
+        "autumn_winback",
+        "late_at_risk",
+        "new_year_preview",
+    }
     expected = [
         _held_out(key, customer, share)
         for key, customer, share in audiences[
@@ -138,7 +143,8 @@ def test_the_held_out_share_is_the_declared_one_in_every_segment(real_allocate_d
     )
     plan = plan.merge(counted, on=["campaign_key", "target_segment"], how="left")
     known = plan[plan["treatment_customers"] + plan["control_customers"] > 0]
-    assert len(known) == 4  # Lapsed regulars; At Risk, Can't Lose Them; All customers
+    # Lapsed regulars; At Risk, Can't Lose Them; All customers; August buyers
+    assert len(known) == 5
     assert (known["c"] == known["control_customers"]).all()
     assert (known["t"] == known["treatment_customers"]).all()
     n = known["treatment_customers"] + known["control_customers"]
@@ -146,6 +152,31 @@ def test_the_held_out_share_is_the_declared_one_in_every_segment(real_allocate_d
     # within the binomial 99.9% band of the declared share, segment by segment
     band = 3.29 * np.sqrt(share * (1 - share) / n)
     assert ((known["realised_control_share"] - share).abs() <= band).all(), known
+
+
+@needs_real_data
+def test_a_campaign_on_its_sent_list_is_measured_on_that_list(real_allocate_db):
+    """august_list declares the file it was sent to (conftest.real_campaigns: the August
+    2011 buyers, with rows of another campaign, a repeated customer and one who never
+    bought): its audience is exactly the listed customers of that campaign who bought before
+    the start, in the list's segment, not the Lapsed regulars it names."""
+    sent = pd.read_csv(real_allocate_db.parent / "august_list.csv", dtype=str)
+    listed = set(sent.loc[sent["campaign_key"] == "august_list", "customer_id"])
+    customers = set(_invoices(real_allocate_db)["customer_id"])
+    audience = frame(
+        real_allocate_db,
+        "select * from marts.campaign_audiences where campaign_key = 'august_list'",
+    )
+    assert set(audience["customer_id"]) == listed & customers
+    assert "99999999" in listed and len(audience) == len(listed) - 1
+    assert set(audience["target_segment"]) == {"August buyers"}
+    targets = frame(
+        real_allocate_db,
+        "select target_segment, status from marts.campaign_results "
+        "where campaign_key = 'august_list' and level = 'segment'",
+    )
+    assert set(targets["target_segment"]) == {"August buyers"}
+    assert set(targets["status"]) == {"measured"}
 
 
 @needs_real_data
@@ -468,6 +499,11 @@ BAD_DECLARATIONS = {
         "campaign_key,target_type,target_segments,start_date\nx,rfm_segment,; ;,2011-09-01\n",
         "campaigns: campaign 'x' names no target_segments",
     ),
+    "sent list": (
+        "campaign_key,target_type,target_segments,start_date,sent_list\n"
+        "x,all,,2011-09-01,/no/such/list.csv\n",
+        "campaigns: campaign 'x' sent_list /no/such/list.csv: no such file",
+    ),
     "date": (
         "campaign_key,target_type,target_segments,start_date\nx,all,,01/09/2011\n",
         "campaigns: campaign 'x' start_date '01/09/2011' is not a date (YYYY-MM-DD)",
@@ -475,15 +511,15 @@ BAD_DECLARATIONS = {
     "column": (
         "campaign_key,target_type,segment,start_date\nx,all,,2011-09-01\n",
         "unknown column(s) segment (columns: campaign_key, target_type, target_segments, "
-        "start_date, control_share, window_days, outcome)",
+        "start_date, control_share, window_days, outcome, sent_list)",
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_DECLARATIONS))
 def test_a_bad_declaration_stops_in_one_line(case, tmp_path):
-    """The check runs in the first campaign model; what the command prints is read from
-    dbt's run results (cli._failed_checks), here after plain dbt on that model alone."""
+    """The checks run in the first campaign models; what the command prints is read from
+    dbt's run results (cli._failed_checks), here after plain dbt on those models alone."""
     text, message = BAD_DECLARATIONS[case]
     declared = tmp_path / "campaigns.csv"
     declared.write_text(text)
@@ -492,6 +528,7 @@ def test_a_bad_declaration_stops_in_one_line(case, tmp_path):
         "run",
         "--select",
         "stg_campaigns",
+        "int_campaign_sent_lists",
         "--target-path",
         str(target),
         env={"SEGMENTS_DB": str(tmp_path / "w.duckdb")},

@@ -2,10 +2,12 @@
 -- 'audience' is who was in a targeted segment on the start date, with the control-group
 -- draw and what they bought in the window from the start; role 'baseline' is who was in
 -- the same segments on the first day of the last whole window before the start, with what
--- they bought in it. Customers with no purchase before a window are not in it.
+-- they bought in it. Customers with no purchase before a window are not in it. A campaign
+-- with a sent list (int_campaign_sent_lists) has the listed customers instead of a
+-- segment's, with the segments the list gives.
 with
 
-members as (
+segment_members as (
 
     select
         windows.campaign_key,
@@ -28,6 +30,38 @@ members as (
                 when 'rfm_segment' then segments.rfm_segment
                 else {{ campaign_all_customers_label() }}
             end
+    where campaigns.sent_list is null
+
+),
+
+listed_members as (
+
+    select
+        windows.campaign_key,
+        windows.member_role,
+        windows.window_start as as_of_date,
+        windows.window_end,
+        campaigns.control_share,
+        lists.target_segment,
+        lists.customer_id
+    from {{ ref('int_campaign_windows') }} as windows
+    inner join {{ ref('stg_campaigns') }} as campaigns
+        on windows.campaign_key = campaigns.campaign_key
+    inner join {{ ref('int_campaign_sent_lists') }} as lists
+        on windows.campaign_key = lists.campaign_key
+    -- bought before the window: listed customers new since then are in neither group
+    inner join {{ ref('int_campaign_as_of_segments') }} as segments
+        on
+            windows.window_start = segments.as_of_date
+            and lists.customer_id = segments.customer_id
+
+),
+
+members as (
+
+    select * from segment_members
+    union all
+    select * from listed_members
 
 ),
 

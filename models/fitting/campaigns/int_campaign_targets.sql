@@ -2,7 +2,8 @@
 -- them (the declared name is matched without regard to case). A name this build does not
 -- know is kept with is_known_segment false: campaign_results reports it as 'unknown
 -- segment' rather than stopping the build, since segment names follow the data and a past
--- campaign's segment may be gone after a rebuild.
+-- campaign's segment may be gone after a rebuild. A campaign with a sent list targets the
+-- segments its list gives (int_campaign_sent_lists), whatever this build calls them.
 with
 
 campaigns as (
@@ -21,7 +22,10 @@ declared as (
     from campaigns
     cross join
         unnest(string_split(campaigns.target_segments, ';')) as declared_segment (target_segment)
-    where target_type != 'all' and trim(declared_segment.target_segment) != ''
+    where
+        target_type != 'all'
+        and sent_list is null
+        and trim(declared_segment.target_segment) != ''
     group by campaign_key, target_type, lower(trim(declared_segment.target_segment))
     union all
     select
@@ -29,7 +33,7 @@ declared as (
         target_type,
         {{ campaign_all_customers_label() }} as declared_segment
     from campaigns
-    where target_type = 'all'
+    where target_type = 'all' and sent_list is null
 
 ),
 
@@ -61,3 +65,12 @@ left join known_segments
     on
         declared.target_type = known_segments.target_type
         and lower(declared.declared_segment) = lower(known_segments.segment)
+union all
+select distinct
+    campaigns.campaign_key,
+    campaigns.target_type,
+    lists.target_segment,
+    true as is_known_segment
+from campaigns
+inner join {{ ref('int_campaign_sent_lists') }} as lists
+    on campaigns.campaign_key = lists.campaign_key

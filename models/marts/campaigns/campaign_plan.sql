@@ -123,6 +123,7 @@ select
     campaigns.window_days,
     campaigns.window_end,
     campaigns.outcome,
+    campaigns.sent_list,
     campaigns.control_share,
     planned.treatment_customers,
     planned.control_customers,

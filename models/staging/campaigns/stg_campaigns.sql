@@ -6,11 +6,14 @@
     of the optional columns are set here and nowhere else. -#}
 {%- set campaigns_file = var('campaigns', '') -%}
 {%- set columns = ['campaign_key', 'target_type', 'target_segments', 'start_date',
-                   'control_share', 'window_days', 'outcome'] -%}
+                   'control_share', 'window_days', 'outcome', 'sent_list'] -%}
 {%- set required = ['campaign_key', 'target_type', 'start_date'] -%}
 {%- if campaigns_file -%}
+    {#- comma-separated, always (target_segments holds ';'); a line may leave out its empty
+        last fields -#}
     {%- set file_sql = "read_csv('" ~ (campaigns_file | replace("'", "''"))
-        ~ "', header = true, all_varchar = true)" -%}
+        ~ "', header = true, all_varchar = true, delim = ',', quote = '\"',"
+        ~ " null_padding = true)" -%}
     {%- if execute -%}
         {%- set described = run_query('describe select * from ' ~ file_sql) -%}
         {%- set found = described.columns[0].values() | map('lower') | list -%}
@@ -68,7 +71,8 @@ typed as (
         try_cast(coalesce(nullif(trim(control_share), ''), '0.1') as double) as control_share,
         coalesce(nullif(trim(window_days), ''), '90') as window_days_text,
         try_cast(coalesce(nullif(trim(window_days), ''), '90') as integer) as window_days,
-        lower(coalesce(nullif(trim(outcome), ''), 'both')) as outcome
+        lower(coalesce(nullif(trim(outcome), ''), 'both')) as outcome,
+        nullif(trim(sent_list), '') as sent_list
     from declared
     -- a blank line of the file is no campaign
     where coalesce(
@@ -124,6 +128,7 @@ select
     control_share,
     window_days,
     outcome,
+    sent_list,
     case
         when problem is null then cast(start_date + window_days - 1 as date)
         when campaign_key is null or campaign_key = '' then error('campaigns: ' || problem)

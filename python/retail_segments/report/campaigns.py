@@ -127,7 +127,9 @@ class CampaignsSection(ReportPage):
             whole = campaign_plan[campaign_plan["level"] == "campaign"].iloc[0]
             segments = campaign_plan.loc[campaign_plan["level"] == "segment", "target_segment"]
             target = TARGET_TYPES[whole["target_type"]]
-            if whole["target_type"] != "all":
+            if isinstance(whole["sent_list"], str):
+                target = f"the customers of the list sent ({whole['sent_list']})"
+            elif whole["target_type"] != "all":
                 target = "the " + target + " " + ", ".join(sorted(segments))
             mine = results[results["campaign_key"] == key]
             unknown = sorted(
