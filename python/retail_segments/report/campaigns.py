@@ -89,9 +89,14 @@ class CampaignsSection(ReportPage):
             f"who buy of {fmt.points(plan['detectable_purchase_rate_uplift'])} "
             f"({fmt.signed_percent(plan['detectable_purchase_rate_uplift_relative'])} on the "
             f"{fmt.percent(plan['baseline_purchase_rate'])} of the same segments who bought in "
-            f"a {fmt.count(plan['window_days'])}-day window before the start) and of "
-            f"{fmt.signed_money(plan['detectable_revenue_uplift'])} in revenue per customer; "
-            "a smaller true effect most likely reads as no measurable effect."
+            f"a {fmt.count(plan['window_days'])}-day window before the start)"
+            + (
+                f" and of {fmt.signed_money(plan['detectable_revenue_uplift'])} in revenue per "
+                "customer"
+                if plan["outcome"] != "purchase"
+                else ""
+            )
+            + "; a smaller true effect most likely reads as no measurable effect."
         )
 
     def _segment_table(self, results: pd.DataFrame) -> str:
