@@ -549,3 +549,45 @@ def test_a_missing_campaigns_file_is_one_line(tmp_path):
     assert result.stderr.strip() == f"error: --campaigns: no such file: {tmp_path / 'nope.csv'}"
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "w.duckdb").exists()  # nothing built
+
+
+def test_a_sent_list_of_another_campaign_is_refused(planted_db, tmp_path):
+    """A saved list whose control_group flags are not the declared campaign's draw (saved
+    under another key) would measure the wrong groups: one line, no measurement."""
+    copy = copy_warehouse(planted_db, tmp_path / "copy")
+    audience = frame(
+        planted_db,
+        f"select * from marts.campaign_audiences where campaign_key = '{PLANTED.key}'",
+    )
+    sent = tmp_path / "sent.csv"
+    audience.assign(campaign_key="renamed").to_csv(sent, index=False)
+    declared = tmp_path / "campaigns.csv"
+    declared.write_text(
+        "campaign_key,target_type,target_segments,start_date,control_share,sent_list\n"
+        f"renamed,all,,{PLANTED.start},{PLANTED.control_share},{sent}\n"
+    )
+    target = tmp_path / "target"
+    result = run_dbt(
+        "run",
+        "--select",
+        "stg_campaigns",
+        "int_campaign_sent_lists",
+        "--target-path",
+        str(target),
+        env={"SEGMENTS_DB": str(copy)},
+        variables={"campaigns": str(declared)},
+        timeout=300,
+    )
+    assert result.returncode != 0
+    (problem,) = cli._failed_checks(target)
+    assert problem.startswith("campaigns: campaign 'renamed' sent_list: customer ")
+    assert problem.endswith("(a list saved under another campaign_key?)")
+    # under its own key the same list is taken as it is
+    audience.to_csv(sent, index=False)
+    declared.write_text(
+        "campaign_key,target_type,target_segments,start_date,control_share,sent_list\n"
+        f"{PLANTED.key},all,,{PLANTED.start},{PLANTED.control_share},{sent}\n"
+    )
+    rerun_models(copy, ["stg_campaigns", "int_campaign_sent_lists"], {"campaigns": str(declared)})
+    listed = frame(copy, "select count(*) as n from intermediate.int_campaign_sent_lists")
+    assert listed["n"][0] == len(audience)
