@@ -465,6 +465,48 @@ def customer_values(
     )
 
 
+CHURN_AS_OF_COLUMNS = {
+    "as_of_date": "datetime64[us]",
+    "customer_id": "object",
+    "churn_risk_90d": "float64",
+    "churn_risk_band": "object",
+}
+
+
+def churn_as_of(
+    histories: pd.DataFrame, parameters: pd.DataFrame, seasonality: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Each customer's churn risk and band as of a date, from the purchases before it (the
+    window ends the day before; the 90 days start on the date), with the full-window fit
+    and its clock: the churn band a campaign starting that day targets. `histories`:
+    as_of_date, customer_id, first_purchase_date, last_purchase_date, purchase_days."""
+    bg, _ = _params(parameters, "full")
+    if bg is None or histories.empty:
+        return _empty(CHURN_AS_OF_COLUMNS)
+    clock = SeasonalClock.of_window(seasonality, "full")
+    first = histories["first_purchase_date"].to_numpy("datetime64[D]")
+    last = histories["last_purchase_date"].to_numpy("datetime64[D]")
+    end = histories["as_of_date"].to_numpy("datetime64[D]") - np.timedelta64(1, "D")
+    x = histories["purchase_days"].to_numpy(float) - 1
+    t_x = (last - first).astype(float)
+    t = (end - first).astype(float)
+    risk = churn_risk(
+        bg,
+        x,
+        clock.elapsed(first, t_x),
+        clock.elapsed(first, t),
+        clock.elapsed(end, np.full(len(end), CHURN_HORIZON_DAYS)),
+    )
+    return pd.DataFrame(
+        {
+            "as_of_date": histories["as_of_date"].to_numpy("datetime64[us]"),
+            "customer_id": histories["customer_id"].to_numpy(),
+            "churn_risk_90d": risk,
+            "churn_risk_band": churn_risk_band(risk),
+        }
+    )
+
+
 HOLDOUT_COLUMNS = {
     "customer_id": "object",
     "x": "int64",

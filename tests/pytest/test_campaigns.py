@@ -28,7 +28,7 @@ from conftest import (
     run_dbt,
     run_segments,
 )
-from retail_segments import campaigns, cli, synthetic
+from retail_segments import campaigns, cli, clv, synthetic
 
 PROJECT = Path(__file__).resolve().parents[2]
 REAL_CAMPAIGNS = PROJECT / "tests" / "data" / "campaigns" / "real_data_campaigns.csv"
@@ -115,6 +115,7 @@ def test_the_control_group_is_the_seeded_draw_and_nobody_new_is_in_it(real_alloc
         "autumn_winback",
         "late_at_risk",
         "new_year_preview",
+        "summer_churn_high",
     }
     expected = [
         _held_out(key, customer, share)
@@ -143,8 +144,8 @@ def test_the_held_out_share_is_the_declared_one_in_every_segment(real_allocate_d
     )
     plan = plan.merge(counted, on=["campaign_key", "target_segment"], how="left")
     known = plan[plan["treatment_customers"] + plan["control_customers"] > 0]
-    # Lapsed regulars; At Risk, Can't Lose Them; All customers; August buyers
-    assert len(known) == 5
+    # Lapsed regulars; At Risk, Can't Lose Them; All customers; August buyers; High
+    assert len(known) == 6
     assert (known["c"] == known["control_customers"]).all()
     assert (known["t"] == known["treatment_customers"]).all()
     n = known["treatment_customers"] + known["control_customers"]
@@ -152,6 +153,40 @@ def test_the_held_out_share_is_the_declared_one_in_every_segment(real_allocate_d
     # within the binomial 99.9% band of the declared share, segment by segment
     band = 3.29 * np.sqrt(share * (1 - share) / n)
     assert ((known["realised_control_share"] - share).abs() <= band).all(), known
+
+
+@needs_real_data
+def test_a_churn_band_campaign_targets_the_band_on_the_start_date(real_allocate_db):
+    """High churn risk on 2011-09-01, recomputed here from the invoices before that day
+    (purchase days; ages to 2011-08-31), the full fit of clv_model_parameters and the BG/NBD
+    probability of a purchase in the next 90 days (clv.prob_purchase_within, checked against
+    the literature in test_clv_literature.py); High from 66%. The declared band is 'high':
+    case is ignored."""
+    start = pd.Timestamp("2011-09-01")
+    invoices = _invoices(real_allocate_db)
+    before = invoices[pd.to_datetime(invoices["day"]) < start]
+    days = pd.to_datetime(before["day"])
+    per = days.groupby(before["customer_id"]).agg(["min", "max", "nunique"])
+    x = per["nunique"].to_numpy(float) - 1
+    t_x = (per["max"] - per["min"]).dt.days.to_numpy(float)
+    t = (start - pd.Timedelta(days=1) - per["min"]).dt.days.to_numpy(float)
+    fit = frame(
+        real_allocate_db,
+        "select r, alpha, a, b, follows_season from marts.clv_model_parameters "
+        "where fit_window = 'full'",
+    ).iloc[0]
+    assert not fit["follows_season"]  # one year of data: the calendar is the clock
+    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
+    risk = 1 - clv.prob_purchase_within(bg, 90, x, t_x, t)
+    expected = set(per.index[risk >= 0.66])
+    audience = frame(
+        real_allocate_db,
+        "select customer_id, target_segment from marts.campaign_audiences "
+        "where campaign_key = 'summer_churn_high'",
+    )
+    assert len(expected) > 200
+    assert set(audience["customer_id"]) == expected
+    assert set(audience["target_segment"]) == {"High"}
 
 
 @needs_real_data
@@ -493,7 +528,7 @@ BAD_DECLARATIONS = {
     "target type": (
         "campaign_key,target_type,target_segments,start_date\nx,cluster,Loyal,2011-09-01\n",
         "campaigns: campaign 'x' target_type 'cluster' is not one of behavioural_segment, "
-        "rfm_segment, all",
+        "rfm_segment, churn_band, all",
     ),
     "no segments": (
         "campaign_key,target_type,target_segments,start_date\nx,rfm_segment,; ;,2011-09-01\n",

@@ -1,5 +1,5 @@
--- Every customer's RFM, RFM rule segment and behavioural segment as of each date a
--- campaign reads them at: the first day of each of its windows (int_campaign_windows).
+-- Every customer's RFM, purchase days, RFM rule segment and behavioural segment as of each
+-- date a campaign reads them at: the first day of each of its windows (int_campaign_windows).
 -- Only purchases before the date count, recency is counted to it. The RFM scores are
 -- those a build on that day would give: the cut points of the customers as of the date
 -- (rfm_cut_point_rows), the segment rules of seeds. The behavioural segment is the current
@@ -21,7 +21,9 @@ histories as (
         invoices.customer_id,
         count(distinct invoices.invoice_no) as frequency,
         {{ round_money('sum(invoices.revenue)') }} as monetary,
-        max(cast(invoices.invoiced_at as date)) as last_purchase_date
+        min(cast(invoices.invoiced_at as date)) as first_purchase_date,
+        max(cast(invoices.invoiced_at as date)) as last_purchase_date,
+        count(distinct cast(invoices.invoiced_at as date)) as purchase_days
     from as_of_dates
     inner join {{ ref('fct_invoices') }} as invoices
         on cast(invoices.invoiced_at as date) < as_of_dates.as_of_date
@@ -36,7 +38,10 @@ as_of_rfm as (
         customer_id,
         {{ days_between('last_purchase_date', 'as_of_date') }} as recency_days,
         frequency,
-        monetary
+        monetary,
+        first_purchase_date,
+        last_purchase_date,
+        purchase_days
     from histories
 
 ),
@@ -93,6 +98,9 @@ select
     scored.recency_days,
     scored.frequency,
     scored.monetary,
+    scored.first_purchase_date,
+    scored.last_purchase_date,
+    scored.purchase_days,
     rules.segment as rfm_segment,
     profiles.segment_name as behavioural_segment
 from scored

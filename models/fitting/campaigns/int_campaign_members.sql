@@ -23,14 +23,19 @@ segment_members as (
     inner join {{ ref('int_campaign_targets') }} as targets
         on windows.campaign_key = targets.campaign_key
     inner join {{ ref('int_campaign_as_of_segments') }} as segments
+        on windows.window_start = segments.as_of_date
+    left join {{ ref('int_campaign_churn_bands') }} as churn
         on
-            windows.window_start = segments.as_of_date
-            and targets.target_segment = case targets.target_type
-                when 'behavioural_segment' then segments.behavioural_segment
-                when 'rfm_segment' then segments.rfm_segment
-                else {{ campaign_all_customers_label() }}
-            end
-    where campaigns.sent_list is null
+            segments.as_of_date = cast(churn.as_of_date as date)
+            and segments.customer_id = cast(churn.customer_id as varchar)
+    where
+        campaigns.sent_list is null
+        and targets.target_segment = case targets.target_type
+            when 'behavioural_segment' then segments.behavioural_segment
+            when 'rfm_segment' then segments.rfm_segment
+            when 'churn_band' then cast(churn.churn_risk_band as varchar)
+            else {{ campaign_all_customers_label() }}
+        end
 
 ),
 

@@ -49,6 +49,19 @@ known_segments as (
         segment
     from {{ ref('rfm_segment_actions') }}
     union all
+    -- the bands the lifetime model gives now or on a campaign's dates
+    select distinct
+        'churn_band' as target_type,
+        bands.segment
+    from (
+        select churn_risk_band as segment
+        from {{ ref('int_customer_lifetime_value') }}
+        union all
+        select cast(churn_risk_band as varchar) as segment
+        from {{ ref('int_campaign_churn_bands') }}
+    ) as bands
+    where bands.segment is not null
+    union all
     select
         'all' as target_type,
         {{ campaign_all_customers_label() }} as segment

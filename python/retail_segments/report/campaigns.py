@@ -14,6 +14,7 @@ METRICS = {"purchase_rate": "Share who bought", "revenue_per_customer": "Revenue
 TARGET_TYPES = {
     "behavioural_segment": "behavioural segment",
     "rfm_segment": "RFM segment",
+    "churn_band": "churn-risk band",
     "all": "every customer",
 }
 # the one line a marketer reads, per verdict
