@@ -786,3 +786,48 @@ def assign_interest_segments(
             "n_segments": segmentation.model.k,
         }
     )
+
+
+AS_OF_COLUMNS = {
+    "as_of_date": "datetime64[us]",
+    "customer_id": "object",
+    "interest_segment_name": "object",
+}
+
+
+def interest_segments_as_of(
+    spend: pd.DataFrame | None,
+    baskets: pd.DataFrame | None,
+    categories: pd.DataFrame | None,
+    as_of_spend: pd.DataFrame,
+    as_of_baskets: pd.DataFrame | None,
+    settings: InterestSettings | None = None,
+) -> pd.DataFrame:
+    """The interest segment of every customer with spend before each date of `as_of_spend`
+    (as_of_date, customer_id, category_id, spend), from the spend shares and average basket
+    before it (`as_of_baskets`: as_of_date, customer_id, avg_invoice_value), with the model
+    and names assign_interest_segments gives this build's customers."""
+    if as_of_spend.empty:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in AS_OF_COLUMNS.items()})
+    segmentation, _, _ = interest_segmentation(
+        spend, baskets, categories, settings or InterestSettings()
+    )
+    names = pd.Series({segmentation.rank[raw]: name for raw, name in segmentation.names.items()})
+    parts = []
+    for as_of_date, part in as_of_spend.groupby("as_of_date", sort=True):
+        # every customer who bought before the date, as the model scores every customer
+        basket = as_of_baskets[as_of_baskets["as_of_date"] == as_of_date]
+        basket = basket.sort_values("customer_id", kind="stable").set_index("customer_id")
+        customers = pd.Index(basket.index)
+        shares = share_matrix(part, "spend", customers, segmentation.category_ids)
+        ids = segmentation.segment_ids(shares, basket["avg_invoice_value"].fillna(0.0))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "as_of_date": as_of_date,
+                    "customer_id": customers,
+                    "interest_segment_name": names.reindex(ids).to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True).astype({"as_of_date": "datetime64[us]"})

@@ -190,6 +190,38 @@ def test_a_churn_band_campaign_targets_the_band_on_the_start_date(real_allocate_
 
 
 @needs_real_data
+def test_an_interest_segment_campaign_scores_the_spend_before_its_start(real_allocate_db, tmp_path):
+    """Two campaigns on the largest interest segment, re-run on a copy of the real build:
+    starting the day after the data ends, the audience is that segment as
+    customer_interest_segments has it (the same model on the same spend, reached through
+    the as-of spend); starting 2011-09-01, it is scored on the spend before, so only earlier
+    customers are in it and some have moved."""
+    copy = copy_warehouse(real_allocate_db, tmp_path / "copy")
+    segments = frame(
+        copy, "select customer_id, interest_segment_name from marts.customer_interest_segments"
+    )
+    largest = segments["interest_segment_name"].value_counts().index[0]
+    declared = tmp_path / "campaigns.csv"
+    declared.write_text(
+        "campaign_key,target_type,target_segments,start_date\n"
+        f'now,interest_segment,"{largest}",2011-12-10\n'
+        f'september,interest_segment,"{largest.upper()}",2011-09-01\n'
+    )
+    rerun_models(
+        copy, ["stg_campaigns+"], {"campaigns": str(declared), "activation_exports": False}
+    )
+    audiences = frame(copy, "select * from marts.campaign_audiences")
+    now = set(audiences.loc[audiences["campaign_key"] == "now", "customer_id"])
+    expected = set(segments.loc[segments["interest_segment_name"] == largest, "customer_id"])
+    assert len(expected) > 300 and now == expected
+    september = audiences[audiences["campaign_key"] == "september"]
+    assert set(september["target_segment"]) == {largest}
+    first = _invoices(copy).groupby("customer_id")["day"].min()
+    assert (pd.to_datetime(september["customer_id"].map(first)) < "2011-09-01").all()
+    assert len(september) > 100 and set(september["customer_id"]) - now
+
+
+@needs_real_data
 def test_a_campaign_on_its_sent_list_is_measured_on_that_list(real_allocate_db):
     """august_list declares the file it was sent to (conftest.real_campaigns: the August
     2011 buyers, with rows of another campaign, a repeated customer and one who never
@@ -528,7 +560,7 @@ BAD_DECLARATIONS = {
     "target type": (
         "campaign_key,target_type,target_segments,start_date\nx,cluster,Loyal,2011-09-01\n",
         "campaigns: campaign 'x' target_type 'cluster' is not one of behavioural_segment, "
-        "rfm_segment, churn_band, all",
+        "rfm_segment, interest_segment, churn_band, all",
     ),
     "no segments": (
         "campaign_key,target_type,target_segments,start_date\nx,rfm_segment,; ;,2011-09-01\n",

@@ -23,7 +23,8 @@ histories as (
         {{ round_money('sum(invoices.revenue)') }} as monetary,
         min(cast(invoices.invoiced_at as date)) as first_purchase_date,
         max(cast(invoices.invoiced_at as date)) as last_purchase_date,
-        count(distinct cast(invoices.invoiced_at as date)) as purchase_days
+        count(distinct cast(invoices.invoiced_at as date)) as purchase_days,
+        avg(invoices.revenue) as avg_invoice_value
     from as_of_dates
     inner join {{ ref('fct_invoices') }} as invoices
         on cast(invoices.invoiced_at as date) < as_of_dates.as_of_date
@@ -41,7 +42,8 @@ as_of_rfm as (
         monetary,
         first_purchase_date,
         last_purchase_date,
-        purchase_days
+        purchase_days,
+        avg_invoice_value
     from histories
 
 ),
@@ -101,6 +103,7 @@ select
     scored.first_purchase_date,
     scored.last_purchase_date,
     scored.purchase_days,
+    scored.avg_invoice_value,
     rules.segment as rfm_segment,
     profiles.segment_name as behavioural_segment
 from scored

@@ -28,12 +28,17 @@ segment_members as (
         on
             segments.as_of_date = cast(churn.as_of_date as date)
             and segments.customer_id = cast(churn.customer_id as varchar)
+    left join {{ ref('int_campaign_interest_segments') }} as interests
+        on
+            segments.as_of_date = cast(interests.as_of_date as date)
+            and segments.customer_id = cast(interests.customer_id as varchar)
     where
         campaigns.sent_list is null
         and targets.target_segment = case targets.target_type
             when 'behavioural_segment' then segments.behavioural_segment
             when 'rfm_segment' then segments.rfm_segment
             when 'churn_band' then cast(churn.churn_risk_band as varchar)
+            when 'interest_segment' then cast(interests.interest_segment_name as varchar)
             else {{ campaign_all_customers_label() }}
         end
 

@@ -62,6 +62,11 @@ known_segments as (
     ) as bands
     where bands.segment is not null
     union all
+    select distinct
+        'interest_segment' as target_type,
+        interest_segment_name as segment
+    from {{ ref('int_customer_interest_segments') }}
+    union all
     select
         'all' as target_type,
         {{ campaign_all_customers_label() }} as segment

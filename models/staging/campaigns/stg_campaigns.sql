@@ -96,10 +96,13 @@ checked as (
                     count(*) over (partition by campaign_key),
                     string_agg(start_date_text, ', ') over (partition by campaign_key)
                 )
-            when target_type not in ('behavioural_segment', 'rfm_segment', 'churn_band', 'all')
+            when
+                target_type not in (
+                    'behavioural_segment', 'rfm_segment', 'interest_segment', 'churn_band', 'all'
+                )
                 then format(
                     'target_type ''{}'' is not one of behavioural_segment, rfm_segment, '
-                    || 'churn_band, all',
+                    || 'interest_segment, churn_band, all',
                     target_type
                 )
             when target_type = 'all' and target_segments != ''

@@ -15,6 +15,7 @@ TARGET_TYPES = {
     "behavioural_segment": "behavioural segment",
     "rfm_segment": "RFM segment",
     "churn_band": "churn-risk band",
+    "interest_segment": "interest segment",
     "all": "every customer",
 }
 # the one line a marketer reads, per verdict
