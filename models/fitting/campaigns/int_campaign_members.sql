@@ -22,23 +22,15 @@ segment_members as (
         on windows.campaign_key = campaigns.campaign_key
     inner join {{ ref('int_campaign_targets') }} as targets
         on windows.campaign_key = targets.campaign_key
-    inner join {{ ref('int_campaign_as_of_segments') }} as segments
+    inner join {{ ref('int_campaign_as_of_targets') }} as segments
         on windows.window_start = segments.as_of_date
-    left join {{ ref('int_campaign_churn_bands') }} as churn
-        on
-            segments.as_of_date = cast(churn.as_of_date as date)
-            and segments.customer_id = cast(churn.customer_id as varchar)
-    left join {{ ref('int_campaign_interest_segments') }} as interests
-        on
-            segments.as_of_date = cast(interests.as_of_date as date)
-            and segments.customer_id = cast(interests.customer_id as varchar)
     where
         campaigns.sent_list is null
         and targets.target_segment = case targets.target_type
             when 'behavioural_segment' then segments.behavioural_segment
             when 'rfm_segment' then segments.rfm_segment
-            when 'churn_band' then cast(churn.churn_risk_band as varchar)
-            when 'interest_segment' then cast(interests.interest_segment_name as varchar)
+            when 'churn_band' then segments.churn_band
+            when 'interest_segment' then segments.interest_segment
             else {{ campaign_all_customers_label() }}
         end
 
@@ -60,7 +52,7 @@ listed_members as (
     inner join {{ ref('int_campaign_sent_lists') }} as lists
         on windows.campaign_key = lists.campaign_key
     -- bought before the window: listed customers new since then are in neither group
-    inner join {{ ref('int_campaign_as_of_segments') }} as segments
+    inner join {{ ref('int_campaign_as_of_targets') }} as segments
         on
             windows.window_start = segments.as_of_date
             and lists.customer_id = segments.customer_id
