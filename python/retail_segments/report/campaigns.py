@@ -90,7 +90,9 @@ class CampaignsSection(ReportPage):
             line + " Before the start it could detect, with 80% power, a rise in the share "
             f"who buy of {fmt.points(plan['detectable_purchase_rate_uplift'])} "
             f"({fmt.signed_percent(plan['detectable_purchase_rate_uplift_relative'])} on the "
-            f"{fmt.percent(plan['baseline_purchase_rate'])} of the same segments who bought in "
+            f"{fmt.percent(plan['baseline_purchase_rate'])} of the same "
+            f"{'listed customers' if isinstance(plan['sent_list'], str) else 'segments'} who "
+            "bought in "
             f"a {fmt.count(plan['window_days'])}-day window before the start)"
             + (
                 f" and of {fmt.signed_money(plan['detectable_revenue_uplift'])} in revenue per "
