@@ -201,9 +201,9 @@ def _build_and_publish(
     if variables:
         dbt_args += ["--vars", json.dumps(variables, default=str)]
 
-    # a new release folder; its build file has a fixed plain name, so the database dbt
-    # names after that file is a plain SQL identifier whatever the warehouse is called
-    release = publish.new_release(target)
+    # the build folder; its build file has a fixed plain name, so the database dbt names
+    # after that file is a plain SQL identifier whatever the warehouse is called
+    release = publish.building_folder(target)
     build_file = release / publish.BUILD_FILE_NAME
     configured_exports = os.environ.get("SEGMENTS_EXPORT_DIR")
     os.environ["SEGMENTS_BUILD_DB"] = str(build_file)
@@ -229,6 +229,7 @@ def _build_and_publish(
         )
         return _error(f"dbt build failed (see the messages above); {published}: {target}")
     _remove_database_leftovers(build_file)
+    release = publish.seal(release)
     try:
         publish.publish(target, release, export_dir)
     except publish.PublishError as problem:

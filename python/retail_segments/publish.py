@@ -6,12 +6,14 @@ For a warehouse `shops/a.duckdb` the command keeps, beside it:
     a.exports     -> .a.duckdb.state/current/exports           (what marketing tools import)
     .a.duckdb.state/
         releases/<id>/segments.duckdb, exports/, warehouse     (one folder per build)
+        releases/building/                                     (the build under way)
         current   -> releases/<id>                             (the one pointer)
         previous  -> releases/<id>                             (kept for open readers)
         dbt/target, dbt/logs                                   (this warehouse's dbt state)
     .a.duckdb.lock                                             (one build at a time)
 
-A build writes a new release folder; publishing swaps the `current` pointer with one atomic
+A build writes into releases/building and, once it passed, renames it to a new release
+folder; publishing swaps the `current` pointer with one atomic
 rename, so a reader resolving either link sees the old pair or the new pair, never a
 warehouse of one build beside the exports of another. The release before it is kept, so a
 reader that opened the old warehouse still finds its exports; older releases are removed.
@@ -97,14 +99,29 @@ def dbt_paths(warehouse: Path) -> tuple[Path, Path]:
     return dbt / "target", dbt / "logs"
 
 
-def new_release(warehouse: Path) -> Path:
-    """An empty release folder for a build, named by the time it started."""
-    releases = state_dir(warehouse) / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    release = releases / f"{time.time_ns():d}"
-    release.mkdir()
-    (release / EXPORTS).mkdir()
-    (release / OWNER_FILE).write_text(str(warehouse) + "\n")
+# the folder a build writes into, renamed to releases/<id> once the build has passed
+BUILDING = "building"
+
+
+def building_folder(warehouse: Path) -> Path:
+    """The empty folder a build of `warehouse` writes into. Its path is the same for every
+    build of the warehouse (builds of one warehouse run one at a time, under its lock), so
+    dbt's profile, which names the build file, does not change from build to build and dbt
+    re-parses only the project files that changed (a new path would make it re-parse the
+    whole project, about 3 s). A killed build's folder is cleared here and by `prune`."""
+    folder = state_dir(warehouse) / "releases" / BUILDING
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / EXPORTS).mkdir()
+    (folder / OWNER_FILE).write_text(str(warehouse) + "\n")
+    return folder
+
+
+def seal(building: Path) -> Path:
+    """Rename a passed build's folder to a release named by the time (one rename, on the
+    same disk: the closed build file and its exports move together)."""
+    release = building.with_name(f"{time.time_ns():d}")
+    os.rename(building, release)
     return release
 
 
