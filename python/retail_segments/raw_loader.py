@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -382,13 +383,14 @@ class TypedInput:
     layouts: dict[str, str] = field(default_factory=dict)
     rows: int = 0  # lines in the file (counted by find_problems)
 
-    def select(self) -> str:
-        """The typed lines in the canonical layout, numbered in file order."""
+    def select(self, source: str = "input") -> str:
+        """The typed lines in the canonical layout, numbered in file order, read from
+        `source` (the view `input`, or the SQL it stands for)."""
         expressions = [
             f"cast({self.typed[column.name]} as {column.sql_type}) as {column.name}"
             for column in raw_schema.columns()
         ]
-        return "select " + ", ".join(expressions) + ", source_row_number from input"
+        return "select " + ", ".join(expressions) + f", source_row_number from {source}"
 
 
 def type_input(
@@ -641,6 +643,10 @@ class RawInvoiceReader:
         self.layouts: dict[str, str] = {}  # how its text dates and numbers were read
         self._delimiter = ""
         self._link_dir: tempfile.TemporaryDirectory | None = None
+        # a Parquet file's view `input` as SQL that any DuckDB connection can run on the
+        # file itself (None for CSV and XLSX, read through this connection)
+        self._input_sql: str | None = None
+        self.typed_input: TypedInput | None = None  # once checked
         self.conn = duckdb.connect()
         if threads:
             self.conn.execute(f"set threads = {int(threads)}")
@@ -672,11 +678,12 @@ class RawInvoiceReader:
         try:
             if ext == ".parquet":
                 # the reader's own row index numbers lines in file order, in parallel
-                self.conn.execute(
-                    f"create view input as select * exclude (file_row_number), "
+                self._input_sql = (
+                    f"select * exclude (file_row_number), "
                     f"file_row_number + 1 as source_row_number "
                     f"from read_parquet({_lit(self._plain_path())}, file_row_number = true)"
                 )
+                self.conn.execute(f"create view input as {self._input_sql}")
             elif ext == ".csv":
                 self._register_csv(self._plain_path())
             else:
@@ -795,6 +802,7 @@ class RawInvoiceReader:
             )
             problems = find_problems(self.conn, typed_input)
             self.rows, self.layouts = typed_input.rows, typed_input.layouts
+            self.typed_input = typed_input
         except duckdb.Error as error:  # DuckDB reads lazily: damage may show only now
             ext = self.path.suffix.lower()
             raise RawInputError(
@@ -808,6 +816,14 @@ class RawInvoiceReader:
 
     def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
         return self.conn.sql(self.check()).to_arrow_reader(batch_size)
+
+    def select_in_place(self) -> str | None:
+        """Once checked: the typed SELECT reading the file itself, for a connection of
+        another database to run (a Parquet file whose lines need no order-level fill-down);
+        None where only this connection can read it (CSV, XLSX, fill-down)."""
+        if self._input_sql is None or self.typed_input is None or self.options.fill_down:
+            return None
+        return self.typed_input.select(f"({self._input_sql}) as input")
 
     def close(self) -> None:
         self.conn.close()
@@ -836,20 +852,34 @@ class RawInvoiceFiles:
 
     def check(self) -> list[str]:
         """Check every file; returns, per file, the SELECT of its lines with provenance."""
-        selects, offset = [], 0
-        for reader, label in zip(self.readers, self.labels, strict=True):
-            typed = reader.check()
+        typed = []
+        for reader in self.readers:
+            typed.append(reader.check())
             _same_layouts(self.readers[0], reader)
+        return self._with_provenance(typed)
+
+    def _with_provenance(self, typed: list[str]) -> list[str]:
+        selects, offset = [], 0
+        for reader, label, select in zip(self.readers, self.labels, typed, strict=True):
             selects.append(
                 f"select * replace (source_row_number + {offset} as source_row_number), "
                 f"{_lit(label)} as source_file, source_row_number as source_line_number "
-                f"from ({typed})"
+                f"from ({select})"
             )
             offset += reader.rows
         return selects
 
-    def read(self, batch_size: int = 500_000) -> pa.RecordBatchReader:
-        selects = self.check()
+    def select_in_place(self) -> str | None:
+        """Once checked: one SELECT of every file's lines with provenance that reads the
+        files themselves (see RawInvoiceReader.select_in_place), or None."""
+        typed = [reader.select_in_place() for reader in self.readers]
+        if any(select is None for select in typed):
+            return None
+        return "\nunion all\n".join(self._with_provenance(typed))
+
+    def read(self, batch_size: int = 500_000, selects: list[str] | None = None):
+        """The lines as an Arrow stream, through each file's own connection."""
+        selects = selects or self.check()
         streams = [
             reader.conn.sql(select).to_arrow_reader(batch_size)
             for reader, select in zip(self.readers, selects, strict=True)
@@ -1024,7 +1054,13 @@ class Plugin(BasePlugin):  # type: ignore[misc]
 
     def initialize(self, plugin_config):
         self._config = dict(plugin_config or {})
-        self._readers: list[RawInvoiceReader] = []
+        self._readers: list[RawInvoiceFiles] = []
+        # per thread, the cursor dbt-duckdb configured last: when it loads a source, the
+        # cursor it then registers what `load` returns on and closes afterwards
+        self._thread = threading.local()
+
+    def configure_cursor(self, cursor):
+        self._thread.cursor = cursor
 
     def load(self, source_config):
         paths = raw_path_list(source_config.get("raw_path"))
@@ -1055,4 +1091,13 @@ class Plugin(BasePlugin):  # type: ignore[misc]
             options=options,
         )
         self._readers.append(files)  # keep the connections alive while dbt streams them
-        return files.read()
+        selects = files.check()
+        in_place = files.select_in_place()
+        cursor = getattr(self._thread, "cursor", None)
+        if in_place is not None and cursor is not None:
+            # Parquet: the build's own database reads the files (dbt-duckdb registers this
+            # relation on the same cursor and copies it into the source table), instead of
+            # every line passing through Python as Arrow batches from the reader's
+            # connection: a third of the loading time at 100x
+            return cursor.sql(in_place)
+        return files.read(selects=selects)
