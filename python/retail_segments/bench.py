@@ -11,6 +11,9 @@ For the input it times:
 - the full `segments build` (dbt seeds, models and tests, then publish), its wall time and
   the peak memory (max RSS) of the build process;
 - every model's time, from dbt's run_results.json;
+- per stage (loading, cleaning + RFM, the other SQL models, the Python models, the tests):
+  the time, and the peak memory of the build's processes while that stage's nodes ran
+  (sampled from /proc every 50 ms, the build process and its workers together);
 and the ratio of the SQL cleaning + RFM models to the floor, so results compare across
 machines. Results: bench/results/NAME.json and NAME.md; bench/results/README.md is
 regenerated as the summary of all results.
@@ -26,7 +29,9 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -157,9 +162,12 @@ def run(
         for number in range(1, runs + 1):
             print(f"build {number} of {runs}", flush=True)
             started = time.perf_counter()
-            build = subprocess.run(
+            build = subprocess.Popen(
                 command, cwd=folder, env={**os.environ, "SEGMENTS_DATA_DIR": folder}
             )
+            memory = MemorySampler(build.pid)
+            build.wait()
+            memory.stop()
             walls.append(time.perf_counter() - started)
             if build.returncode != 0:
                 raise SystemExit(f"the build failed (exit {build.returncode})")
@@ -185,6 +193,7 @@ def run(
     python_names = python_models()
     python_seconds = sum(m["seconds"] for m in models if m["node"] in python_names)
     tests = sum(m["seconds"] for m in models if m["kind"] in ("test", "unit_test"))
+    stages = stage_costs(run_results["results"], python_names, memory.samples)
     result = {
         "name": name,
         "input": raw.name,
@@ -207,6 +216,7 @@ def run(
         ),
         "python_models_seconds": round(python_seconds, 1),
         "tests_seconds": round(tests, 1),
+        "stages": stages,
         "models": models,
     }
     results.mkdir(parents=True, exist_ok=True)
@@ -218,6 +228,88 @@ def run(
         f"{result['cleaning_and_rfm_to_floor']}x the floor"
     )
     return result
+
+
+class MemorySampler:
+    """The resident memory of a process and its descendants (dbt's Python models run loky
+    workers), sampled every 50 ms from /proc in a thread until `stop`: (epoch seconds,
+    bytes) pairs. Empty where /proc does not exist."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        self.pid, self.interval, self.samples = pid, interval, []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.samples.append((time.time(), _tree_rss(self.pid)))
+            self._done.wait(self.interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def _tree_rss(pid: int) -> int:
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+# the stages of a build, in order; every node belongs to the first that claims it
+STAGES = ("loading", "cleaning + RFM", "other SQL models", "Python models", "tests")
+
+
+def _stage(node: str, kind: str, python_names: set[str]) -> str | None:
+    if kind in ("test", "unit_test"):
+        return "tests"
+    if kind != "model":
+        return None
+    if node == STAGING_MODEL:
+        return "loading"
+    if node in CLEANING_AND_RFM:
+        return "cleaning + RFM"
+    return "Python models" if node in python_names else "other SQL models"
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def stage_costs(results: list[dict], python_names: set[str], samples: list) -> list[dict]:
+    """Per stage: the seconds its nodes took and the peak memory sampled while they ran."""
+    costs = {stage: {"stage": stage, "seconds": 0.0, "peak_gib": None} for stage in STAGES}
+    for result in results:
+        node, kind = result["unique_id"].split(".")[-1], result["unique_id"].split(".")[0]
+        stage = _stage(node, kind, python_names)
+        if stage is None:
+            continue
+        costs[stage]["seconds"] += result["execution_time"]
+        for timing in result.get("timing", []):
+            if timing.get("name") != "execute" or not timing.get("started_at"):
+                continue
+            start, end = _epoch(timing["started_at"]), _epoch(timing["completed_at"])
+            during = [rss for at, rss in samples if start <= at <= end + 0.05]
+            if during:
+                peak = max(during) / 2**30
+                costs[stage]["peak_gib"] = max(costs[stage]["peak_gib"] or 0.0, peak)
+    return [
+        {
+            "stage": cost["stage"],
+            "seconds": round(cost["seconds"], 2),
+            "peak_gib": None if cost["peak_gib"] is None else round(cost["peak_gib"], 2),
+        }
+        for cost in costs.values()
+    ]
 
 
 def python_models() -> set[str]:
@@ -247,8 +339,16 @@ def markdown(result: dict) -> str:
         f"({result['cleaning_and_rfm_to_floor']}x the floor) |\n"
         f"| Python models | {result['python_models_seconds']} s |\n"
         f"| data and unit tests | {result['tests_seconds']} s |\n\n"
-        f"Slowest nodes (dbt run_results):\n\n| node | kind | seconds |\n| --- | --- | --- |\n"
     )
+    if result.get("stages"):
+        head += "Per stage (peak memory of the build's processes while its nodes ran):\n\n"
+        head += "| stage | seconds | peak memory (GiB) |\n| --- | --- | --- |\n"
+        head += "".join(
+            f"| {stage['stage']} | {stage['seconds']} | {stage['peak_gib']} |\n"
+            for stage in result["stages"]
+        )
+        head += "\n"
+    head += "Slowest nodes (dbt run_results):\n\n| node | kind | seconds |\n| --- | --- | --- |\n"
     rows = "".join(
         f"| {r['node']} | {r['kind']} | {r['seconds']} |\n" for r in result["models"][:25]
     )
@@ -280,12 +380,47 @@ def summary(results: Path) -> str:
     )
 
 
+def growth(results: Path, names: list[str]) -> str:
+    """Markdown: the named results side by side, per stage time and peak memory, and the
+    factor each grows by from one input to the next beside the factor the lines grew by."""
+    runs = [json.loads((results / f"{name}.json").read_text()) for name in names]
+    header = "| measure | " + " | ".join(f"[{r['name']}]({r['name']}.md)" for r in runs)
+    header += " | " + " | ".join(f"x from {a['name']}" for a in runs[:-1]) + " |\n"
+    header += "| --- " * (2 * len(runs)) + "|\n"
+
+    def row(label: str, values: list, digits: int = 1) -> str:
+        shown = ["" if v is None else f"{v:,.{digits}f}" for v in values]
+        factors = [
+            f"{b / a:.1f}" if a and b is not None else ""
+            for a, b in zip(values[:-1], values[1:], strict=True)
+        ]
+        return f"| {label} | " + " | ".join(shown + factors) + " |\n"
+
+    def stage(r: dict, name: str, key: str):
+        return next((s[key] for s in r.get("stages", []) if s["stage"] == name), None)
+
+    rows = row("lines (millions)", [r["lines"] / 1e6 for r in runs], 2)
+    rows += row("customers (thousands)", [r["customers"] / 1e3 for r in runs], 1)
+    rows += row("full build, s", [r["build_wall_seconds"] for r in runs])
+    rows += row("peak memory, GiB", [r["peak_memory_gib"] for r in runs], 2)
+    rows += row("copy floor, s", [r.get("copy_floor_seconds") for r in runs], 2)
+    for name in STAGES:
+        rows += row(f"{name}, s", [stage(r, name, "seconds") for r in runs])
+        rows += row(f"{name}, peak GiB", [stage(r, name, "peak_gib") for r in runs], 2)
+    return header + rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m retail_segments.bench", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--raw", required=True, help="raw invoice file (.parquet or .csv)")
-    parser.add_argument("--name", required=True, help="name of the result, e.g. real_1x")
+    parser.add_argument("--raw", help="raw invoice file (.parquet or .csv)")
+    parser.add_argument("--name", help="name of the result, e.g. real_1x")
+    parser.add_argument(
+        "--growth",
+        help="print, instead of building, the growth table of results NAME,NAME,... "
+        "(smallest input first)",
+    )
     parser.add_argument("--matching", choices=["allocate", "reference"])
     parser.add_argument("--results", default=None, help="folder (default: bench/results)")
     parser.add_argument(
@@ -297,11 +432,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--campaigns", help="campaigns file to declare (README 'Campaigns')")
     args = parser.parse_args(argv)
+    results = Path(args.results) if args.results else project_dir() / "bench" / "results"
+    if args.growth:
+        print(growth(results, args.growth.split(",")), end="")
+        return 0
+    if not (args.raw and args.name):
+        parser.error("--raw and --name are needed to run a benchmark")
     raw = Path(args.raw).resolve()
     if not raw.exists():
         print(f"error: raw file not found: {raw}", file=sys.stderr)
         return 2
-    results = Path(args.results) if args.results else project_dir() / "bench" / "results"
     campaigns = Path(args.campaigns).resolve() if args.campaigns else None
     run(raw, args.name, args.matching, results, max(1, args.runs), campaigns)
     return 0
