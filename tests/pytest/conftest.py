@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -107,6 +108,10 @@ def run_dbt(
         if k not in ("RAW_INVOICES", "SEGMENTS_DB", "SEGMENTS_BUILD_DB")
     }
     full_env.update(env)
+    if "--target-path" not in args and "DBT_TARGET_PATH" not in full_env:
+        # never the project's own target/: tests run side by side (pytest-xdist)
+        full_env["DBT_TARGET_PATH"] = tempfile.mkdtemp(prefix="dbt-target-")
+    full_env.setdefault("DBT_LOG_PATH", tempfile.mkdtemp(prefix="dbt-logs-"))
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     if variables:
@@ -163,11 +168,49 @@ DUCKDB_ENGINE = "duckdb-engine==0.17.*"
 WORKING_SQLALCHEMY = "2.0.44"
 
 
+def shared_setup(tmp_path_factory, name: str, make) -> Path:
+    """`make(folder)` run once per test run, in a folder named `name`, whatever the number
+    of pytest-xdist workers (`.ci/run` runs two): the first worker to ask makes it under a
+    file lock, the others wait and then read what it made. What `make` printed through
+    build_warehouse reaches BUILD_OUTPUT in every worker. Returns what `make` returned, a
+    path in `folder`."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        return make(folder)
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # the run's folder, shared by the workers
+    folder, made, failed = root / name, root / f"{name}.made", root / f"{name}.failed"
+    with FileLock(str(root / f"{name}.lock")):
+        if failed.exists():
+            pytest.fail(f"the shared setup {name} failed in another worker:\n{failed.read_text()}")
+        if not made.exists():
+            folder.mkdir()
+            try:
+                result = Path(make(folder))
+            except BaseException as problem:
+                failed.write_text(f"{type(problem).__name__}: {problem}"[-4000:])
+                raise
+            outputs = {str(db): text for db, text in BUILD_OUTPUT.items() if _inside(db, folder)}
+            made.write_text(json.dumps({"result": str(result), "outputs": outputs}))
+    recorded = json.loads(made.read_text())
+    BUILD_OUTPUT.update({Path(db): text for db, text in recorded["outputs"].items()})
+    return Path(recorded["result"])
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return folder == path or folder in path.parents
+
+
 @pytest.fixture(scope="session")
 def bi_python(tmp_path_factory) -> Path:
     """One separate virtual environment as a BI tool's: DuckDB 1.4 LTS, duckdb-engine 0.17
     and the newest SQLAlchemy that reflects through them."""
-    venv = tmp_path_factory.mktemp("bi") / "venv"
+    return shared_setup(tmp_path_factory, "bi", _make_bi_python)
+
+
+def _make_bi_python(folder: Path) -> Path:
+    venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     packages = [f"duckdb=={BI_DUCKDB_VERSION}", DUCKDB_ENGINE, f"sqlalchemy=={WORKING_SQLALCHEMY}"]
@@ -183,7 +226,10 @@ def bi_python(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_db(tmp_path_factory) -> Path:
     """The main job: the embedded synthetic data, default settings."""
-    folder = tmp_path_factory.mktemp("synthetic")
+    return shared_setup(tmp_path_factory, "synthetic", _build_synthetic)
+
+
+def _build_synthetic(folder: Path) -> Path:
     db = folder / "segments.duckdb"
     build_warehouse(db)
     return db
@@ -194,7 +240,11 @@ def real_reference_db(tmp_path_factory) -> Path:
     """The real data with the reference notebook's cancellation rule and as-of date."""
     if not REAL_DATA.exists():
         pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
-    db = tmp_path_factory.mktemp("real_reference") / "segments.duckdb"
+    return shared_setup(tmp_path_factory, "real_reference", _build_real_reference)
+
+
+def _build_real_reference(folder: Path) -> Path:
+    db = folder / "segments.duckdb"
     build_warehouse(
         db,
         "--raw",
@@ -242,7 +292,10 @@ def real_allocate_db(tmp_path_factory) -> Path:
     (none was sent: the data predates them)."""
     if not REAL_DATA.exists():
         pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
-    folder = tmp_path_factory.mktemp("real_allocate")
+    return shared_setup(tmp_path_factory, "real_allocate", _build_real_allocate)
+
+
+def _build_real_allocate(folder: Path) -> Path:
     db = folder / "segments.duckdb"
     build_warehouse(db, "--raw", str(REAL_DATA), "--campaigns", str(real_campaigns(folder)))
     return db
