@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -87,6 +88,41 @@ def test_a_second_build_of_the_same_warehouse_is_refused_while_one_runs(tmp_path
         f"error: another `segments build` is writing {db}; wait until it ends"
     )
     assert not db.exists()
+
+
+def test_a_build_that_spills_to_disk_completes(synthetic_db, tmp_path):
+    """A build whose data does not fit in DuckDB's memory limit spills to the spill folder
+    and completes, with the same marts. DuckDB refuses to set the spill folder again once it
+    has spilled there, and dbt-duckdb sets every `settings` entry again on each new cursor:
+    with temp_directory among them, the first node after a spill failed ("Cannot switch
+    temporary directory"). 100 MB makes the embedded data spill (60 MB is too little to
+    run at all); the test watches the spill folder to know that it did."""
+    from retail_segments import cli
+
+    db, spill_root = tmp_path / "small_memory.duckdb", tmp_path / "spill"
+    spill_root.mkdir()
+    spill = cli._spill_dir(db, str(spill_root))
+    seen: set[str] = set()
+    log = tmp_path / "build.log"
+    with open(log, "w") as output:
+        build = subprocess.Popen(
+            [sys.executable, "-m", "retail_segments.cli", "build", "--db", str(db)],
+            cwd=tmp_path,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("SEGMENTS_", "RAW_"))},
+                "SEGMENTS_MEMORY_LIMIT": "100MB",
+                "SEGMENTS_TEMP_DIR": str(spill_root),
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        while build.poll() is None:  # DuckDB removes its spill files when the build ends
+            seen.update(path.name for path in spill.glob("*") if path.is_file())
+            time.sleep(0.005)
+    assert build.returncode == 0, log.read_text()[-3000:]
+    assert seen, "the build never spilled: the test no longer tests what it says"
+    customers = "select count(*), round(sum(monetary), 2) from marts.customer_rfm"
+    assert query(db, customers) == query(synthetic_db, customers)
 
 
 def _digest(path: Path) -> str:
