@@ -384,7 +384,8 @@ def growth(results: Path, names: list[str]) -> str:
     """Markdown: the named results side by side, per stage time and peak memory, and the
     factor each grows by from one input to the next beside the factor the lines grew by."""
     runs = [json.loads((results / f"{name}.json").read_text()) for name in names]
-    header = "| measure | " + " | ".join(f"[{r['name']}]({r['name']}.md)" for r in runs)
+    # linked from bench/README.md, where the results are in results/
+    header = "| measure | " + " | ".join(f"[{r['name']}](results/{r['name']}.md)" for r in runs)
     header += " | " + " | ".join(f"x from {a['name']}" for a in runs[:-1]) + " |\n"
     header += "| --- " * (2 * len(runs)) + "|\n"
 
