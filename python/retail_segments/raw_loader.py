@@ -554,6 +554,10 @@ NUMBER_NAMES = {".": "point", ",": "comma"}
 TIME_OFFSET = r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
+# the layout of a text date column whose values carry an offset (or Z)
+OFFSET_LAYOUT = "ISO 8601 with an offset"
+
+
 def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
     """The first date layout that reads every value of a text column, else the one that
     reads the most; values it cannot read stay null and are reported by the check. A
@@ -565,7 +569,7 @@ def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
     ).fetchall()[0][0]
     if with_offset:
         instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1') as timestamptz)"
-        return f"timezone({_lit(time_zone)}, {instant})", "ISO 8601 with an offset"
+        return f"timezone({_lit(time_zone)}, {instant})", OFFSET_LAYOUT
     unparsed = {}
     for fmt in TEXT_DATE_FORMATS:
         expression = (
@@ -822,6 +826,10 @@ class RawInvoiceReader:
         another database to run (a Parquet file whose lines need no order-level fill-down);
         None where only this connection can read it (CSV, XLSX, fill-down)."""
         if self._input_sql is None or self.typed_input is None or self.options.fill_down:
+            return None
+        if OFFSET_LAYOUT in self.layouts.values():
+            # its values without an offset are read in the session's time zone, which is
+            # var time_zone on this connection only
             return None
         return self.typed_input.select(f"({self._input_sql}) as input")
 
@@ -1093,8 +1101,10 @@ class Plugin(BasePlugin):  # type: ignore[misc]
         self._readers.append(files)  # keep the connections alive while dbt streams them
         selects = files.check()
         in_place = files.select_in_place()
-        cursor = getattr(self._thread, "cursor", None)
-        if in_place is not None and cursor is not None:
+        cursor, self._thread.cursor = getattr(self._thread, "cursor", None), None
+        # a source kept as a view would outlive the cursor: only a table is read in place
+        as_table = (source_config.meta or {}).get("materialization", "table") == "table"
+        if in_place is not None and cursor is not None and as_table:
             # Parquet: the build's own database reads the files (dbt-duckdb registers this
             # relation on the same cursor and copies it into the source table), instead of
             # every line passing through Python as Arrow batches from the reader's

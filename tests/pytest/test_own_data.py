@@ -165,6 +165,54 @@ def test_times_with_an_offset_are_stored_in_the_time_zone(tmp_path):
     )
 
 
+def _plugin_load(raw: Path, cursor, **meta):
+    """What the dbt-duckdb source plugin hands to dbt-duckdb for `raw`, as dbt-duckdb calls
+    it: the build's cursor configured first, then `load` on the same thread."""
+    from dbt.adapters.duckdb.utils import SourceConfig
+    from retail_segments.raw_loader import Plugin
+
+    plugin = Plugin("raw_invoices", {})
+    plugin.configure_cursor(cursor)
+    config = SourceConfig(
+        "online_retail", "invoice_lines", "raw", None, {"raw_path": str(raw), **meta}, []
+    )
+    return plugin, plugin.load(config)
+
+
+def test_a_parquet_file_is_read_in_place_with_the_same_lines(tmp_path):
+    """A Parquet file reaches the build's own database as a relation that reads the file
+    (no Arrow batches through Python) and gives the very lines the reader streams, whatever
+    the build's session time zone; a CSV, a Parquet file whose times carry offsets (read in
+    var time_zone, which only the reader's session has) and a source kept as a view are
+    streamed as before."""
+    lines = _lines(5)
+    parquet = tmp_path / "orders.parquet"
+    lines.to_parquet(parquet)
+    build = duckdb.connect(str(tmp_path / "build.duckdb"))
+    build.execute("set TimeZone = 'America/New_York'")
+    cursor = build.cursor()
+    _, loaded = _plugin_load(parquet, cursor)
+    assert isinstance(loaded, duckdb.DuckDBPyRelation)
+    cursor.register("loaded_df", loaded)
+    in_place = cursor.sql("select * from loaded_df order by source_row_number").df()
+    pd.testing.assert_frame_equal(in_place, _read(parquet), check_dtype=False)
+
+    csv = tmp_path / "orders.csv"
+    lines.to_csv(csv, index=False)
+    offsets = lines.assign(InvoiceDate="2011-01-04 10:00:00 +0100")
+    offsets.loc[0, "InvoiceDate"] = "2011-01-04 10:00:00"  # no offset: read in time_zone
+    with_offsets = tmp_path / "offsets.parquet"
+    offsets.to_parquet(with_offsets)
+    for raw, meta in ((csv, {}), (with_offsets, {}), (parquet, {"materialization": "view"})):
+        _, streamed = _plugin_load(raw, build.cursor(), **meta)
+        assert not isinstance(streamed, duckdb.DuckDBPyRelation), (raw.name, meta)
+    _, streamed = _plugin_load(with_offsets, build.cursor())
+    times = streamed.read_all().to_pandas()["InvoiceDate"]
+    assert (
+        list(times) == [pd.Timestamp("2011-01-04 10:00")] + [pd.Timestamp("2011-01-04 09:00")] * 4
+    )
+
+
 def test_decimal_commas_and_thousands_separators(tmp_path):
     lines = _lines(4)
     path = tmp_path / "orders.csv"
