@@ -185,6 +185,7 @@ def shared_setup(tmp_path_factory, name: str, make) -> Path:
         if failed.exists():
             pytest.fail(f"the shared setup {name} failed in another worker:\n{failed.read_text()}")
         if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that died while making it
             folder.mkdir()
             try:
                 result = Path(make(folder))

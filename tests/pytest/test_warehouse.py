@@ -92,11 +92,12 @@ def test_a_second_build_of_the_same_warehouse_is_refused_while_one_runs(tmp_path
 
 def test_a_build_that_spills_to_disk_completes(synthetic_db, tmp_path):
     """A build whose data does not fit in DuckDB's memory limit spills to the spill folder
-    and completes, with the same marts. DuckDB refuses to set the spill folder again once it
-    has spilled there, and dbt-duckdb sets every `settings` entry again on each new cursor:
-    with temp_directory among them, the first node after a spill failed ("Cannot switch
-    temporary directory"). 100 MB makes the embedded data spill (60 MB is too little to
-    run at all); the test watches the spill folder to know that it did."""
+    and completes, with the same customers and revenue. DuckDB refuses to set the spill
+    folder again once it has spilled there, and dbt-duckdb sets every `settings` entry again
+    on each new cursor: with temp_directory among them, the first node after a spill failed
+    ("Cannot switch temporary directory"; checked against the old profile). 100 MB makes
+    the embedded data spill (60 MB is too little to run at all); the test watches the spill
+    folder to know that it did."""
     from retail_segments import cli
 
     db, spill_root = tmp_path / "small_memory.duckdb", tmp_path / "spill"
