@@ -9,7 +9,7 @@ with
 raw_rows as (
 
     -- the input as loaded: the source, or the model var order_lines names (macro order_lines)
-    select count(*) as n from ({{ order_lines() }}) as input_lines
+    select count(*) as n from ({{ order_lines(as_loaded=true) }}) as input_lines
 
 ),
 

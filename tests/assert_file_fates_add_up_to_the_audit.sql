@@ -8,7 +8,7 @@ input_files as (
     select
         source_file,
         count(*) as lines
-    from ({{ order_lines() }}) as input_lines
+    from ({{ order_lines(as_loaded=true) }}) as input_lines
     group by source_file
 
 ),

@@ -28,7 +28,13 @@ from pathlib import Path
 import yaml
 
 from . import publish, synthetic
-from .raw_loader import RawInputError, RawInvoiceFiles, raw_path_list, read_options
+from .raw_loader import (
+    CHECKED_STAMP_ENV,
+    RawInputError,
+    RawInvoiceFiles,
+    raw_path_list,
+    read_options,
+)
 from .settings import project_dir
 
 DEFAULT_DB_RELATIVE = Path("warehouse") / "segments.duckdb"
@@ -58,7 +64,11 @@ def check_raw_files(paths: list[Path], variables: dict) -> int:
     )
     files = RawInvoiceFiles(paths, options=options)
     try:
+        stamp = files.stamp()
         files.check()
+        # the dbt-duckdb plugin, loading these files in this process, needs not check again
+        if stamp is not None:
+            os.environ[CHECKED_STAMP_ENV] = stamp
         return len(files.files)
     finally:
         files.close()
@@ -116,6 +126,7 @@ def build(
             return _error(f"--columns: no such mapping file: {mapping_file}")
         os.environ["RAW_COLUMNS"] = str(mapping_file)
     started = time.monotonic()
+    os.environ.pop(CHECKED_STAMP_ENV, None)
     if raw_paths:
         shown = raw_paths[0] if len(raw_paths) == 1 else f"{len(raw_paths)} paths"
         print(f"checking raw input {shown} ...", flush=True)
