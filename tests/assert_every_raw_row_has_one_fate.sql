@@ -78,9 +78,9 @@ problems as (
 
     select
         'a row is classified twice' as problem,
-        count(*) - count(distinct source_row_number) as rows_affected
+        count(*) - {{ count_distinct_row_numbers('source_row_number') }} as rows_affected
     from fates
-    having count(*) != count(distinct source_row_number)
+    having count(*) != {{ count_distinct_row_numbers('source_row_number') }}
 
     union all
 
