@@ -108,17 +108,19 @@ def run_dbt(
         if k not in ("RAW_INVOICES", "SEGMENTS_DB", "SEGMENTS_BUILD_DB")
     }
     full_env.update(env)
-    if "--target-path" not in args and "DBT_TARGET_PATH" not in full_env:
-        # never the project's own target/: tests run side by side (pytest-xdist)
-        full_env["DBT_TARGET_PATH"] = tempfile.mkdtemp(prefix="dbt-target-")
-    full_env.setdefault("DBT_LOG_PATH", tempfile.mkdtemp(prefix="dbt-logs-"))
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    return subprocess.run(
-        command, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
+    # never the project's own target/ and logs/: tests run side by side (pytest-xdist);
+    # folders the caller did not ask for are removed after the run
+    with tempfile.TemporaryDirectory(prefix="dbt-run-") as scratch:
+        if "--target-path" not in args and "DBT_TARGET_PATH" not in full_env:
+            full_env["DBT_TARGET_PATH"] = str(Path(scratch) / "target")
+        full_env.setdefault("DBT_LOG_PATH", str(Path(scratch) / "logs"))
+        dbt = Path(sys.executable).parent / "dbt"
+        command = [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        if variables:
+            command += ["--vars", json.dumps(variables)]
+        return subprocess.run(
+            command, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
 
 
 def rerun_models(db: Path, models: list[str], variables: dict | None = None) -> None:

@@ -195,11 +195,22 @@ def test_marts_are_documented_tables_in_the_marts_schema(synthetic_db):
     assert undocumented == []
 
 
-def test_every_mart_column_has_a_description_in_yaml():
+def test_every_mart_column_has_a_description_in_yaml(tmp_path):
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke(
-        ["parse", "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--quiet"]
+        [
+            "parse",
+            "--project-dir",
+            str(PROJECT),
+            "--profiles-dir",
+            str(PROJECT),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--quiet",
+        ]
     )
     assert result.success
     manifest = result.result
@@ -228,7 +239,11 @@ def test_docs_generate_succeeds(synthetic_db, tmp_path):
     db = tmp_path / "docs.duckdb"
     shutil.copy(synthetic_db, db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENTS_")}
-    env.update(SEGMENTS_DB=str(db), SEGMENTS_DATA_DIR=str(synthetic_db.parent / "synthetic"))
+    env.update(
+        SEGMENTS_DB=str(db),
+        SEGMENTS_DATA_DIR=str(synthetic_db.parent / "synthetic"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+    )
     result = subprocess.run(
         [
             sys.executable,
