@@ -1,5 +1,5 @@
 -- Every raw file is counted whole: data_quality_files gives each file as many lines as the
--- input holds for it (counted from the input itself: the source, or the model var
+-- input holds for it (counted in the input as loaded: the source, or the model var
 -- order_lines names), and over the files each rule removed as many lines as the audit says.
 with
 
