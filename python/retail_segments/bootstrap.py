@@ -113,7 +113,7 @@ def _resample_chunks(n: int, resamples: int, seed: int, chunk: int) -> tuple[np.
     """The resamples' multiplicities in chunks of `chunk` rows (chunk i drawn with seed + i),
     drawn once for every metric of one test set: the multinomial draw was 60% of the
     prediction evaluation's time when each of its ~80 metrics drew it anew. Kept as the
-    smallest integer type that holds them (at most resamples x n bytes, 5 MB at 100x)."""
+    smallest integer type that holds them (one byte each as a rule: 5 MB at 100x)."""
     chunks = []
     for index, start in enumerate(range(0, resamples, chunk)):
         weights = resample_weights(n, min(chunk, resamples - start), seed + index)

@@ -227,6 +227,7 @@ def _build_and_publish(
         return _error(str(problem))
     finally:
         os.environ.pop("SEGMENTS_BUILD_DB", None)
+        os.environ.pop(CHECKED_STAMP_ENV, None)  # it vouches for this build's check only
         if configured_exports is None:
             os.environ.pop("SEGMENTS_EXPORT_DIR", None)
         else:

@@ -926,16 +926,21 @@ CHECKED_STAMP_ENV = "SEGMENTS_RAW_CHECKED"
 
 
 def checked_stamp(files: list[Path], options: ReadOptions | None) -> str | None:
-    """What a check vouches for: every file by path, size and modification time (taken
-    before the check reads it: a file changed since gets another stamp) and the options
-    it was read with. None for a file that cannot be read (the check says why)."""
+    """What a check vouches for: every file by path, device and inode, size, modification
+    and status-change times (taken before the check reads it: a file written, replaced or
+    restored with its old modification time since gets another stamp; the status-change
+    time cannot be set back) and the options it was read with. None for a file that
+    cannot be read (the check says why)."""
     try:
         stats = [(str(path), path.stat()) for path in files]
     except OSError:
         return None
     return json.dumps(
         {
-            "files": [[name, stat.st_size, stat.st_mtime_ns] for name, stat in stats],
+            "files": [
+                [name, s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns]
+                for name, s in stats
+            ],
             "options": repr(options or ReadOptions()),
         }
     )

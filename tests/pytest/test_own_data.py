@@ -6,6 +6,7 @@ committed), must give the UCI file's figures."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -572,7 +573,7 @@ def test_a_file_checked_before_dbt_started_is_not_checked_again_unless_it_change
     """`segments build` checks the raw files before dbt starts and leaves their stamp; the
     plugin then loads the same files without checking every value again, numbering the
     lines across the files as always. A file rewritten since (another size or time) is
-    checked as any other."""
+    checked as any other, even when its old modification time is put back."""
     from retail_segments.raw_loader import CHECKED_STAMP_ENV, checked_stamp
 
     folder = tmp_path / "exports"
@@ -593,6 +594,15 @@ def test_a_file_checked_before_dbt_started_is_not_checked_again_unless_it_change
     os.utime(bad, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # rewritten later
     with pytest.raises(RawInputError, match=problem):
         _plugin_load(folder, duckdb.connect().cursor())
+    monkeypatch.setenv(CHECKED_STAMP_ENV, checked_stamp(files, read_options()))
+    stamped = bad.stat()
+    time.sleep(0.1)  # past the file system clock's tick
+    # written again in place, its modification time then put back (as `cp -p` or
+    # `rsync -t` do): same size, inode and modification time, still checked again
+    bad.write_bytes(bad.read_bytes())
+    os.utime(bad, ns=(stamped.st_atime_ns, stamped.st_mtime_ns))
+    with pytest.raises(RawInputError, match=problem):
+        _plugin_load(folder, duckdb.connect().cursor())
 
 
 def _raw_loads(build_output: str) -> list[str]:
@@ -610,8 +620,27 @@ def test_a_build_loads_the_raw_input_once(synthetic_db):
     assert loads[0].endswith("(checked)")
 
 
+def test_a_file_segments_build_checked_is_loaded_once_unchecked(margin_db):
+    loads = _raw_loads(BUILD_OUTPUT[margin_db])
+    assert len(loads) == 1, loads
+    raw = margin_db.parent / "with_cost.parquet"
+    (lines,) = duckdb.sql(f"select count(*) from '{raw}'").fetchall()[0]
+    assert loads[0].endswith(
+        f"raw input: loading {lines:,} lines from with_cost.parquet (checked before dbt started)"
+    )
+
+
 @needs_real_data
-def test_a_file_segments_build_checked_is_loaded_once_unchecked(real_reference_db):
+def test_files_read_through_a_mapping_are_loaded_once_unchecked(shopify_db, real_reference_db):
+    """The same for a folder of CSV files read through a column mapping (--columns), and
+    for the real file."""
+    db, counts = shopify_db
+    loads = _raw_loads(BUILD_OUTPUT[db])
+    assert len(loads) == 1, loads
+    lines = sum(counts.values())
+    assert loads[0].endswith(
+        f"raw input: loading {lines:,} lines from {len(counts)} files (checked before dbt started)"
+    )
     loads = _raw_loads(BUILD_OUTPUT[real_reference_db])
     assert len(loads) == 1, loads
     assert loads[0].endswith(

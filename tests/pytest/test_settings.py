@@ -21,7 +21,7 @@ SETTINGS = [
     lifetime_value.LifetimeValueSettings,
 ]
 # set by `segments build` for dbt, or by the tests only: not user settings
-INTERNAL = {"SEGMENTS_BUILD_DB", "SEGMENTS_TEST_PUBLISH_PAUSE"}
+INTERNAL = {"SEGMENTS_BUILD_DB", "SEGMENTS_RAW_CHECKED", "SEGMENTS_TEST_PUBLISH_PAUSE"}
 
 
 def _readme_settings() -> str:
