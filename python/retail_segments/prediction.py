@@ -250,6 +250,9 @@ def prepare_study(
         if len(rows) > limit:
             dropped = np.setdiff1d(rows, rng.choice(rows, size=limit, replace=False))
             customers = customers.drop(index=dropped).reset_index(drop=True)
+    # the spend of the customers left: each table below is summed for these alone, so
+    # summing every customer's rows first (4.5 M at 100x the sample, four times) is waste
+    spend = spend[spend["customer_id"].isin(customers["customer_id"])]
     roles = customers["prediction_role"].value_counts()
     n_train, n_test = int(roles.get("train", 0)), int(roles.get("test", 0))
     cutoff = customers["cutoff_date"].iloc[0] if len(customers) else None
