@@ -338,14 +338,48 @@ def test_gamma_gamma_counts_what_it_sets_aside(cdnow_spend):
     assert (fit.p, fit.q, fit.gamma) == (reference.p, reference.q, reference.gamma)
 
 
+def float_path_variants(counts: np.ndarray, *columns: np.ndarray, seed: int = 0):
+    """The same data three ways, as other processors would sum it: as given, rows in another
+    order (another summation order, as another BLAS kernel takes), and every value but the
+    counts moved by about 1e-12 of itself (far below any tolerance asserted here). A fit on
+    a flat likelihood ridge stops at different places on these; what the data identify must
+    not move."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(counts.size)
+    moved = tuple(c * (1 + 1e-12 * rng.standard_normal(c.size)) for c in columns)
+    yield "as given", (counts, *columns)
+    yield "rows reordered", tuple(c[order] for c in (counts, *columns))
+    yield "values moved 1e-12", (counts, *moved)
+
+
 def test_gamma_gamma_fit_at_a_bound_is_flagged():
     """Frequent customers who all spend exactly the same: neither the spend per purchase nor
-    its mean varies, so p and q run to the upper bound (the likelihood wants point masses)
-    and the fit says so; on CDNOW nothing is at a bound (above)."""
+    its mean varies, so the likelihood wants point masses and p, q run towards the upper
+    bound along a ridge on which only p*gamma/(q-1) is identified. Where on that ridge the
+    optimiser stops depends on the floating-point path (OpenBLAS's Haswell kernel ends with p
+    and q at the bound, its SkylakeX kernel with p near 5e5 and only q there), so the test
+    asserts what the data identify: the fit is flagged, the mean spend and every customer's
+    expected spend are 20, and the log-likelihood is the ridge's (within 1 nat of the box's
+    maximum, far above any interior point); on CDNOW nothing is at a bound (above)."""
     x = np.tile([100.0, 200.0, 300.0, 500.0], 50)
-    fit = clv.fit_gamma_gamma(x, np.full_like(x, 20.0))
-    assert set(fit.params_at_bound) == {"p", "q"}
-    assert fit.p * fit.gamma / (fit.q - 1) == pytest.approx(20.0, rel=1e-3)
+    m = np.full_like(x, 20.0)
+    high = clv.PARAMETER_BOUNDS[1]
+    box_maximum = clv.gamma_gamma_log_likelihood(
+        clv.GammaGammaParams(p=high, q=high, gamma=20.0 * (high - 1) / high), x, m
+    )
+    interior = clv.gamma_gamma_log_likelihood(
+        clv.GammaGammaParams(1e4, 1e4, 20 * 9_999 / 1e4), x, m
+    )
+    assert box_maximum > interior + 100  # the ridge climbs steeply, then flattens
+    for variant, (xs, ms) in float_path_variants(x, m):
+        fit = clv.fit_gamma_gamma(xs, ms)
+        assert {"p", "q"} & set(fit.params_at_bound), variant
+        assert fit.population_mean_spend == pytest.approx(20.0, rel=1e-3), variant
+        np.testing.assert_allclose(clv.expected_spend(fit, xs, ms), 20.0, rtol=1e-3)
+        assert fit.log_likelihood == pytest.approx(
+            clv.gamma_gamma_log_likelihood(fit, xs, ms), abs=1e-2
+        ), variant
+        assert box_maximum - 1.0 <= fit.log_likelihood <= box_maximum + 1e-2, variant
 
 
 def test_gamma_gamma_fit_is_invariant_to_money_unit_and_compression(cdnow_spend):
@@ -484,6 +518,33 @@ def test_no_dropout_data_stop_at_the_bound_and_are_flagged(unit):
     assert fit.alpha == pytest.approx(unit * PUBLISHED_BGNBD.alpha, rel=0.1)
     assert np.all(alive > 0.99)
     assert np.isfinite(next_year).all() and np.isfinite(new).all()
+
+
+def test_no_dropout_fit_publishes_one_point_of_the_ridge_on_any_float_path():
+    """Where nobody drops out, the likelihood is flat along the boundary (a at its lower
+    bound, b anywhere high): on the real data's calibration window the optimiser stopped at
+    b = 1e6 with one OpenBLAS kernel and b = 2.8e5 with another. The fit publishes the NBD
+    limit instead, a and b at their bounds, with r and alpha refitted, so the parameters,
+    P(alive) and the forecasts agree to 1e-4 on every floating-point path."""
+    rng = np.random.default_rng(20240601)
+    x, t_x, T, _ = simulate_bgnbd(PUBLISHED_BGNBD, 20_000, rng, dropout=False)
+    low, high = clv.PARAMETER_BOUNDS
+    fits = []
+    for variant, (xs, txs, Ts) in float_path_variants(x, t_x, T, seed=7):
+        fit = clv.fit_bgnbd(xs, txs, Ts)
+        assert (fit.a, fit.b) == pytest.approx((low, high), rel=1e-12), variant
+        assert set(fit.params_at_bound) == {"a", "b"} and fit.dropout_at_bound, variant
+        assert fit.log_likelihood == pytest.approx(
+            clv.bgnbd_log_likelihood(fit, xs, txs, Ts), rel=1e-9
+        ), variant
+        fits.append(fit)
+    for fit in fits[1:]:
+        assert (fit.r, fit.alpha) == pytest.approx((fits[0].r, fits[0].alpha), rel=1e-4)
+        # the log-likelihood of the NBD limit, not of a lower point of the ridge
+        assert fit.log_likelihood == pytest.approx(fits[0].log_likelihood, abs=1e-2)
+    forecasts = [clv.expected_purchases(fit, 52.0, x, t_x, T) for fit in fits]
+    for forecast in forecasts[1:]:
+        np.testing.assert_allclose(forecast, forecasts[0], rtol=1e-4)
 
 
 def test_million_customers_fit_predict_and_recover_the_process():
