@@ -104,6 +104,9 @@ def _svd(matrix, dims: int, seed: int) -> np.ndarray | None:
     return normalize(svd.fit_transform(matrix))
 
 
+_NO_TEXT_NORM = 1e-9  # a description vector shorter than this has no word in the LSA space
+
+
 @dataclass
 class TextSpace:
     """LSA of the descriptions, fitted on the pre-cut-off products; maps any description."""
@@ -130,10 +133,16 @@ class TextSpace:
         return cls(vectors, svd)
 
     def transform(self, descriptions: pd.Series) -> np.ndarray:
+        """Unit vectors; a description with no word the space knows, or whose words lie
+        outside the LSA dimensions, gets exactly zero (its projection is rounding noise, which
+        would point anywhere after normalising, and differently on another processor)."""
         if self.vectors is None:
             return np.zeros((len(descriptions), 1))
         matrix = self.vectors.transform(descriptions)
-        return normalize(self.svd.transform(matrix) if self.svd is not None else matrix.toarray())
+        projected = self.svd.transform(matrix) if self.svd is not None else matrix.toarray()
+        # TF-IDF rows have norm 1 (or 0): a projection this short carries no text evidence
+        projected[np.linalg.norm(projected, axis=1) < _NO_TEXT_NORM] = 0.0
+        return normalize(projected)
 
 
 def _incidence(codes: np.ndarray, keys: pd.Series, n_products: int):
@@ -222,11 +231,16 @@ def product_space(
 
 def _nearest_by_text(space: ProductSpace, labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Each row of `vectors` (description vectors) to the category whose products'
-    descriptions it is closest to (cosine to the category's mean vector)."""
+    descriptions it is closest to (cosine to the category's mean vector). A description
+    with no text evidence (a zero vector) goes to the category with the most products, the
+    lowest label on a tie: a stated rule, where an argmax over zeros would follow rounding."""
     k = int(labels.max()) + 1
     centroids = np.zeros((k, space.text_vectors.shape[1]))
     np.add.at(centroids, labels, space.text_vectors[space.has_history])
-    return (vectors @ normalize(centroids).T).argmax(axis=1)
+    nearest = (vectors @ normalize(centroids).T).argmax(axis=1)
+    no_text = ~np.any(vectors != 0, axis=1)
+    nearest[no_text] = np.bincount(labels, minlength=k).argmax()
+    return nearest
 
 
 def cluster_products(space: ProductSpace, k: int, settings: CategorySettings, seed: int):

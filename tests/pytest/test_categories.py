@@ -161,3 +161,37 @@ def test_segment_names_come_from_distinctive_categories_and_are_unique():
     assert "heart" in names[0].lower() and "heart" in names[3].lower()
     assert len(set(names.values())) == 4
     assert not any("bag" in name.lower() for name in names.values())
+
+
+def test_a_description_without_text_evidence_goes_to_the_largest_category_on_any_path():
+    """A product first sold after the cut-off whose words the text space does not hold (or
+    whose words lie outside its LSA dimensions) has no nearest category by text: its vector
+    is rounding noise, which pointed to a different category on another processor (two real
+    products moved between OpenBLAS kernels). It now gets exactly zero and the stated rule:
+    the category with the most products. A description with words still goes by them."""
+    descriptions = pd.Series(
+        [f"red heart {w}" for w in ("mug", "cup", "bowl", "plate", "jug")]
+        + [f"blue star {w}" for w in ("lamp", "light", "candle")]
+        + [f"green frog {w}" for w in ("card", "tag", "box")]
+        + ["pink bird pen", "pink bird clip"]  # the weakest theme: outside 3 LSA dimensions
+    )
+    settings = dataclasses.replace(interests.CategorySettings(), text_dims=3)
+    space_text = interests.TextSpace.fit(descriptions, [], settings)
+    labels = np.array([1, 1, 1, 1, 1, 0, 0, 0, 2, 2, 2, 1, 1])  # category 1 has the most
+    later = pd.Series(
+        ["yellow dragonfly helicopter", "pink bird lantern", "blue star lantern", "green frog"]
+    )
+    for scale in (1.0, 1.0 + 1e-12):  # another rounding of the same space
+        vectors = space_text.transform(descriptions)
+        space = interests.ProductSpace(
+            products=pd.DataFrame({"stock_code": descriptions.index.astype(str)}),
+            text=space_text,
+            text_vectors=vectors * scale,
+            has_history=np.ones(len(descriptions), dtype=bool),
+            embedding=np.zeros((len(descriptions), 0)),
+        )
+        later_vectors = space_text.transform(later)
+        # no known word, or words outside the space: exactly zero, not noise
+        assert not later_vectors[:2].any() and later_vectors[2:].any()
+        assigned = interests._nearest_by_text(space, labels, later_vectors * scale)
+        assert assigned.tolist() == [1, 1, 0, 2]
