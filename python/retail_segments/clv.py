@@ -51,6 +51,9 @@ _TARGET_MAX_AGE = 10.0  # the BG/NBD is fitted with time rescaled so that max(T)
 _AT_BOUND_LOG_TOLERANCE = 1e-2  # within 1% of a bound counts as at the bound
 _NEAR_ONE_A = 1e-6  # |a - 1| below this: eq. 10 is 0/0, evaluated at a = 1 -/+ this
 _CONVERGED_GRADIENT = 1e-5  # projected gradient (per customer, log-params) deemed converged
+# a fit on a flat boundary ridge is replaced by the ridge's stated point when that point's
+# log-likelihood is at most this many nats below the optimiser's stop
+_RIDGE_TOLERANCE = 1.0
 _BOUND_SLACK = 1e-6  # relative excursion of eq. 10 beyond its bounds taken as a failed hyp2f1
 # a + b above this: Beta(a, b) is a point mass for every purpose here, and eq. 10 is taken
 # in its fixed-p limit (hyp2f1 struggles there, and the quadrature is slow at scale)
@@ -253,6 +256,21 @@ def _names_at_bound(names: tuple[str, ...], values: np.ndarray) -> tuple[str, ..
     return tuple(name for name, hit in zip(names, near, strict=True) if hit)
 
 
+def _fit_nbd_limit(data: _BgNbdData, start: np.ndarray):
+    """The BG/NBD fit with a and b held at their bounds (a low, b high: no dropout), r and
+    alpha free; returned as a full four-parameter result (x, fun, message)."""
+    low, high = np.log(PARAMETER_BOUNDS)
+
+    def objective(rate_theta):
+        ll, grad = _bgnbd_log_likelihood_and_gradient(np.r_[rate_theta, np.exp([low, high])], data)
+        return ll, grad[:2]
+
+    fitted, _ = _minimise_negative_log_likelihood(objective, [start], data.n)
+    return optimize.OptimizeResult(
+        x=np.r_[fitted.x, low, high], fun=fitted.fun, message=fitted.message
+    )
+
+
 def fit_bgnbd(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
 ) -> BgNbdParams:
@@ -262,7 +280,9 @@ def fit_bgnbd(
     the result is given back in the input unit, log-likelihood included. `weights` are counts
     of identical (x, t_x, T) rows, so callers may compress. Each parameter is held in
     PARAMETER_BOUNDS: on data where almost nobody seems to drop out the MLE of `a` runs to 0
-    (or `b` to infinity); the fit then stops at the bound and sets `dropout_at_bound`.
+    (or `b` to infinity); the fit then stops at the bound and sets `dropout_at_bound`. Since
+    the likelihood is flat along that bound, such a fit is published as the NBD limit (a and
+    b at their bounds, r and alpha refitted), one point whatever the floating-point path.
     """
     x, t_x, T, w = _sample(x, t_x, T, weights)
     if T.max() <= 0:
@@ -276,10 +296,22 @@ def fit_bgnbd(
         lambda theta: _bgnbd_log_likelihood_and_gradient(theta, data), starts, data.n
     )
     r, alpha_scaled, a, b = np.exp(result.x)
-    # ln L in the input unit: each of the x purchase-rate factors lambda^x scales by 1/time_scale
-    log_likelihood = -result.fun * data.n - float(w @ x) * np.log(time_scale)
     at_bound = _names_at_bound(("r", "alpha", "a", "b"), np.exp(result.x))
     dropout_at_bound = "a" in at_bound or "b" in at_bound or a / (a + b) < NEGLIGIBLE_DROPOUT
+    if dropout_at_bound and ("a" in at_bound or "b" in at_bound):
+        # The likelihood is flat along the boundary (only "almost nobody drops out" is
+        # identified), so where on it the optimiser stops follows the floating-point path
+        # (b anywhere from 3e5 to 1e6 on the same data). The published fit is the stated
+        # point of that ridge: a and b at their bounds (the NBD limit), r and alpha refitted
+        # from the fixed first start (not from the path-dependent stop), so they agree across
+        # paths to the optimiser's tolerance (1e-5 relative, where r and alpha trade off).
+        nbd = _fit_nbd_limit(data, starts[0][:2])
+        if nbd.fun <= result.fun + _RIDGE_TOLERANCE / data.n:
+            result = nbd
+            r, alpha_scaled, a, b = np.exp(result.x)
+            at_bound = _names_at_bound(("r", "alpha", "a", "b"), np.exp(result.x))
+    # ln L in the input unit: each of the x purchase-rate factors lambda^x scales by 1/time_scale
+    log_likelihood = -result.fun * data.n - float(w @ x) * np.log(time_scale)
     return BgNbdParams(
         r=float(r),
         alpha=float(alpha_scaled * time_scale),
