@@ -55,12 +55,13 @@ def _error(message: str) -> int:
 
 def check_raw_files(paths: list[Path], variables: dict) -> int:
     """Read every file once through the loader's checks, with the options the build will
-    use (vars raw_columns, time_zone, decimal_separator; RAW_COLUMNS); returns the number
-    of files. Raises RawInputError."""
+    use (vars raw_columns, time_zone, decimal_separator, date_format; RAW_COLUMNS);
+    returns the number of files. Raises RawInputError."""
     options = read_options(
         variables.get("raw_columns"),
         variables.get("time_zone"),
         variables.get("decimal_separator"),
+        variables.get("date_format"),
     )
     files = RawInvoiceFiles(paths, options=options)
     try:

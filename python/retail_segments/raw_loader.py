@@ -90,17 +90,44 @@ Column = raw_schema.Column
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 FLOAT_TYPES = {"FLOAT", "DOUBLE"}
 
-# Date layouts tried, in order, when a file stores dates as text (the UCI CSV export
-# writes `12/1/2010 8:26`, month first).
-TEXT_DATE_FORMATS = (
-    None,  # ISO 8601, DuckDB's own cast
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%y %H:%M",
-    "%d.%m.%Y %H:%M",
-)
+# Text dates: every layout of day, month and year with one separator, a four- or a
+# two-digit year, with or without a time (hours:minutes, with or without seconds), besides
+# ISO 8601 (year first). A column is read in the layout that reads every value as a date
+# within FIRST_DATE..LAST_DATE, detected on the whole column: a day above 12 tells day first
+# from month first, and a two-digit year read as four digits falls before FIRST_DATE. Where
+# both day first and month first read every value, the column cannot be told apart and the
+# build stops (var date_format settles it). A grid written out here rather than a parser's
+# guess: pandas and dateutil guess a layout from the first value, not the whole column,
+# and read each value in Python; this is one SQL pass over the column for every layout.
+DATE_ORDERS = {"month first": "%m{sep}%d{sep}{year}", "day first": "%d{sep}%m{sep}{year}"}
+DATE_SEPARATORS = ("/", ".", "-")
+TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S")
+ISO_LAYOUT = "ISO 8601"
+
+
+def text_date_layouts() -> dict[str, tuple[str, str]]:
+    """layout name ('%d/%m/%y') -> (its order's name, 'day first' or 'month first')."""
+    return {
+        order.format(sep=sep, year=year): (name)
+        for year in ("%Y", "%y")
+        for sep in DATE_SEPARATORS
+        for name, order in DATE_ORDERS.items()
+    }
+
+
+def date_formats(layout: str) -> list[str]:
+    """The strptime formats of a layout: as given where it has a time, else with each time."""
+    if "%H" in layout:
+        return [layout]
+    return [layout + suffix for suffix in TIME_SUFFIXES]
+
+
+class AmbiguousDatesError(Exception):
+    """A text date column reads completely both day first and month first."""
+
+    def __init__(self, readings: tuple[str, str]):
+        super().__init__(readings)
+        self.readings = readings  # (day first layout, month first layout)
 
 
 @dataclass(frozen=True)
@@ -113,6 +140,8 @@ class ReadOptions:
     time_zone: times with an offset or Z are converted to this zone's wall time; times
         without one are taken as written (already in it).
     decimal_separator: '.' or ','; None reads whichever one reads every value of a column.
+    date_format: the strptime layout of text dates ('%d/%m/%y'; a time may follow it);
+        None detects it from the whole column (see text_date_layouts).
     fill_down: canonical columns an export writes on the first line of an order only
         (Shopify's e-mail and country): a line without a value takes its order's.
     """
@@ -122,6 +151,7 @@ class ReadOptions:
     columns_origin: str = ""
     time_zone: str = "UTC"
     decimal_separator: str | None = None
+    date_format: str | None = None
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -132,9 +162,11 @@ def read_options(
     columns=None,
     time_zone: str | None = None,
     decimal_separator: str | None = None,
+    date_format: str | None = None,
 ) -> ReadOptions:
     """ReadOptions from the dbt vars raw_columns (a mapping, or its YAML file's path),
-    time_zone and decimal_separator; RAW_COLUMNS (a mapping file, set by `segments build
+    time_zone, decimal_separator and date_format (or the mapping's own `date_format:`
+    line, the layout's); RAW_COLUMNS (a mapping file, set by `segments build
     --columns`) when the var is empty. Raises RawInputError on a bad mapping."""
     origin = "var raw_columns"
     if isinstance(columns, str) and columns.strip().startswith(("{", '"')):
@@ -161,6 +193,10 @@ def read_options(
     fill_down = _fill_down(
         document.pop(FILL_DOWN_KEY, None) if isinstance(document, dict) else None, origin
     )
+    mapped_format = document.pop(DATE_FORMAT_KEY, None) if isinstance(document, dict) else None
+    date_format = _date_format(date_format, "var date_format") or _date_format(
+        mapped_format, f"{origin}: date_format"
+    )
     mapping = column_mapping(document or {}, origin)
     separator = (decimal_separator or "").strip() or None
     if separator not in (None, ".", ","):
@@ -172,11 +208,27 @@ def read_options(
         time_zone=zone,
         decimal_separator=separator,
         fill_down=fill_down,
+        date_format=date_format,
     )
 
 
 # the key of a mapping that lists its order-level columns (not a column)
 FILL_DOWN_KEY = "fill_down"
+# ... and the key that gives its layout of text dates
+DATE_FORMAT_KEY = "date_format"
+
+
+def _date_format(value, origin: str) -> str | None:
+    """A strptime date layout with a day, a month and a year, or None when not set."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    if not all(code in text for code in ("%d", "%m")) or not ("%Y" in text or "%y" in text):
+        raise RawInputError(
+            f"{origin} is '{_show(text)}'; give a strptime layout with %d, %m and %Y or %y, "
+            "e.g. '%d/%m/%y' (a time may follow: '%d/%m/%Y %H:%M')"
+        )
+    return text
 
 
 def _fill_down(value, origin: str) -> tuple[str, ...]:
@@ -417,7 +469,10 @@ def type_input(
             typed_input.typed[column.name] = f"cast(null as {column.sql_type})"
             continue
         source_type = typed_input.source_types[source].upper()
-        typed, layout = _typed(conn, column, source, source_type, options, decimal_comma_first)
+        try:
+            typed, layout = _typed(conn, column, source, source_type, options, decimal_comma_first)
+        except AmbiguousDatesError as error:
+            raise AmbiguousDates(path, column.name, error.readings) from None
         typed_input.typed[column.name] = typed
         if layout:
             typed_input.layouts[column.name] = layout
@@ -467,7 +522,7 @@ def _typed(
             return f"timezone({_lit(options.time_zone)}, {ref})", ""
         if source_type.startswith(("TIMESTAMP", "DATE")):
             return f"try_cast({ref} as timestamp)", ""
-        return _text_date_expression(conn, ref, options.time_zone)
+        return _text_date_expression(conn, ref, options.time_zone, options.date_format)
     if column.sql_type == "DOUBLE":
         if source_type in INTEGER_TYPES | FLOAT_TYPES or source_type.startswith("DECIMAL"):
             number, layout = f"cast({ref} as double)", ""
@@ -550,39 +605,72 @@ def _text_number_expression(
 NUMBER_NAMES = {".": "point", ",": "comma"}
 
 
-# an offset at the end of a time (+0100, -05:00, +00) or Z, after an optional space
-TIME_OFFSET = r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+# an offset at the end of a time (+0100, -05:00, +00) or Z, after an optional space; only
+# after a time, so that the year of 13-01-2011 is no offset
+TIME_OFFSET = r"([0-9]:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?)\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 # the layout of a text date column whose values carry an offset (or Z)
 OFFSET_LAYOUT = "ISO 8601 with an offset"
 
 
-def _text_date_expression(conn, ref: str, time_zone: str = "UTC") -> str:
-    """The first date layout that reads every value of a text column, else the one that
-    reads the most; values it cannot read stay null and are reported by the check. A
-    column whose times carry an offset or Z is read as instants and written as wall times
-    of `time_zone`."""
+def _text_date_expression(
+    conn, ref: str, time_zone: str = "UTC", date_format: str | None = None
+) -> tuple[str, str]:
+    """How a text date column is read, and the layout's name. A column whose times carry an
+    offset or Z is read as instants and written as wall times of `time_zone`; a declared
+    `date_format` is used as it is; else the layout that reads every value (see
+    text_date_layouts), or the one that reads the most, whose unread values stay null and
+    are reported by the check. Raises AmbiguousDatesError where day first and month first
+    both read every value."""
     text = f"nullif(trim(cast({ref} as varchar)), '')"
+    if date_format:
+        return _strptime(text, date_formats(date_format)), date_format
     with_offset = conn.sql(
         f"select count(*) from input where regexp_matches({text}, {_lit(TIME_OFFSET)})"
     ).fetchall()[0][0]
     if with_offset:
-        instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1') as timestamptz)"
+        instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1\\4') as timestamptz)"
         return f"timezone({_lit(time_zone)}, {instant})", OFFSET_LAYOUT
-    unparsed = {}
-    for fmt in TEXT_DATE_FORMATS:
-        expression = (
-            f"try_cast({text} as timestamp)"
-            if fmt is None
-            else f"try_strptime({text}, {_lit(fmt)})"
+    layouts = text_date_layouts()
+    candidates = {ISO_LAYOUT: f"try_cast({text} as timestamp)"}
+    candidates.update({name: _strptime(text, date_formats(name)) for name in layouts})
+    in_bounds = f"between timestamp '{FIRST_DATE}' and timestamp '{LAST_DATE}' + interval 1 day"
+    unread = conn.sql(
+        "select "
+        + ", ".join(
+            f"count(*) filter (where {text} is not null and not coalesce({e} {in_bounds}, false))"
+            for e in candidates.values()
         )
-        unparsed[(expression, fmt or "ISO 8601")] = conn.sql(
-            f"select count(*) from input where {text} is not null and {expression} is null"
-        ).fetchall()[0][0]
-        if unparsed[(expression, fmt or "ISO 8601")] == 0:
-            return expression, fmt or "ISO 8601"
-    return min(unparsed, key=unparsed.get)
+        + " from input"
+    ).fetchall()[0]
+    unread = dict(zip(candidates, unread, strict=True))
+    readers = [name for name, count in unread.items() if count == 0]
+    if ISO_LAYOUT in readers or not readers:
+        name = ISO_LAYOUT if ISO_LAYOUT in readers else min(unread, key=unread.get)
+        return candidates[name], name
+    orders = {layouts[name]: name for name in reversed(readers)}
+    if len(orders) > 1:
+        raise AmbiguousDatesError((orders["day first"], orders["month first"]))
+    return candidates[readers[0]], readers[0]
+
+
+def _strptime(text: str, formats: list[str]) -> str:
+    return f"try_strptime({text}, [{', '.join(_lit(f) for f in formats)}])"
+
+
+class AmbiguousDates(RawInputError):
+    """A file's text dates read both day first and month first (one line, for the user);
+    another file of the same history may settle it (RawInvoiceFiles.check)."""
+
+    def __init__(self, path: Path, column: str, readings: tuple[str, str]):
+        day_first, month_first = readings
+        super().__init__(
+            f"{path.name}: column {column} reads as {day_first} (day first) and as "
+            f"{month_first} (month first): no day is above 12; set var date_format, e.g. "
+            f"--vars '{{date_format: \"{day_first}\"}}', or date_format in the column mapping"
+        )
+        self.column, self.readings = column, readings
 
 
 def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> list[str]:
@@ -625,8 +713,10 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
     for index, (column, kind, _, _) in enumerate(checks):
         count, line, example = row[1 + 3 * index : 4 + 3 * index]
         if count:
+            layout = typed_input.layouts.get(column.name, "")
             problems.append(
-                f"{name}: column {column.name} " + _problem(column, kind, count, line, example)
+                f"{name}: column {column.name} "
+                + _problem(column, kind, count, line, example, layout)
             )
     return problems
 
@@ -862,14 +952,36 @@ class RawInvoiceFiles:
     ):
         self.files = raw_files(paths)
         self.labels = file_labels(self.files)
+        self._reader_settings = (threads, memory_limit)
         self.readers = [RawInvoiceReader(f, threads, memory_limit, options) for f in self.files]
 
     def check(self, checked_before: bool = False) -> list[str]:
         """Check every file; returns, per file, the SELECT of its lines with provenance.
-        checked_before: as RawInvoiceReader.check."""
-        typed = []
+        checked_before: as RawInvoiceReader.check. A file whose dates read both day first
+        and month first takes the layout another file of the history reads them in (a
+        month whose days all fall before the 13th, beside months that do not)."""
+        typed: list[str | None] = []
+        ambiguous: dict[int, AmbiguousDates] = {}
+        for index, reader in enumerate(self.readers):
+            try:
+                typed.append(reader.check(checked_before))
+            except AmbiguousDates as error:
+                ambiguous[index] = error
+                typed.append(None)
+        decided = next((r for i, r in enumerate(self.readers) if i not in ambiguous), None)
+        for index, error in ambiguous.items():
+            layout = decided.layouts.get(error.column) if decided else None
+            if layout not in error.readings:
+                raise error
+            reader = self.readers[index]
+            reader.close()
+            self.readers[index] = RawInvoiceReader(
+                reader.path,
+                *self._reader_settings,
+                replace(reader.options, date_format=layout),
+            )
+            typed[index] = self.readers[index].check(checked_before)
         for reader in self.readers:
-            typed.append(reader.check(checked_before))
             _same_layouts(self.readers[0], reader)
         return self._with_provenance(typed)
 
@@ -971,18 +1083,22 @@ def _in_bounds(column: Column, typed: str) -> str:
     return f"{typed} is null or abs({typed}) <= {limit}"
 
 
-def _problem(column: Column, kind: str, count: int, line: int, example) -> str:
-    """What is wrong with a column, for the one-line message after 'column X '."""
+def _problem(column: Column, kind: str, count: int, line: int, example, layout: str = "") -> str:
+    """What is wrong with a column, for the one-line message after 'column X '. `layout`:
+    how its text dates were read, named in a message about dates."""
+    date_layout = layout if column.sql_type == "TIMESTAMP" else ""
     if kind == "empty":
         return f"is empty on {count} lines, e.g. line {line}"
     if kind == "invalid":
         what = {"BIGINT": "whole numbers", "DOUBLE": "numbers", "TIMESTAMP": "dates"}
         return (
-            f"has {count} values that are not {what[column.sql_type]}, "
-            f"e.g. '{_show(example)}' on line {line}"
+            f"has {count} values that are not {what[column.sql_type]}"
+            + (f" in the layout {date_layout}" if date_layout else "")
+            + f", e.g. '{_show(example)}' on line {line}"
         )
     if column.sql_type == "TIMESTAMP":
         bounds = f"dates outside {FIRST_DATE}..{LAST_DATE}"
+        bounds += f" when read as {date_layout}" if date_layout else ""
     else:
         limit = QUANTITY_LIMIT if column.sql_type == "BIGINT" else PRICE_LIMIT
         bounds = f"values beyond ±{limit:,}"
@@ -1134,6 +1250,7 @@ class Plugin(BasePlugin):  # type: ignore[misc]
             source_config.get("raw_columns"),
             source_config.get("time_zone"),
             source_config.get("decimal_separator"),
+            source_config.get("date_format"),
         )
         if synthetic_default:  # the shop's mapping is for the shop's files
             options = ReadOptions()

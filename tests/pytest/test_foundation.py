@@ -218,7 +218,8 @@ BAD_INPUTS = {
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
         "536365,85123A,X,6,2010-12-01 08:26,2.55,17850,United Kingdom\n"
         "536366,85123A,X,6,yesterday,2.55,17850,United Kingdom\n",
-        "column InvoiceDate has 1 values that are not dates, e.g. 'yesterday' on line 2",
+        "column InvoiceDate has 1 values that are not dates in the layout ISO 8601, "
+        "e.g. 'yesterday' on line 2",
     ),
     "non_numeric_quantity": (
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"

@@ -516,17 +516,82 @@ def test_the_files_of_one_history_write_dates_alike(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
     # day first (the 13th and later), and a month whose days all fall before the 13th,
-    # which alone would read month first
+    # which alone reads both ways: the history settles it, day first
     _lines(2).assign(InvoiceDate=["13/01/2011 10:00", "28/01/2011 10:00"]).to_csv(
         folder / "orders_part_1.csv", index=False
     )
     _lines(2).assign(InvoiceDate=["01/02/2011 10:00", "12/02/2011 10:00"]).to_csv(
         folder / "orders_part_2.csv", index=False
     )
+    files = RawInvoiceFiles([folder], options=read_options())
+    try:
+        read = files.read().read_all().to_pandas()
+    finally:
+        files.close()
+    assert read.sort_values("source_row_number")["InvoiceDate"].dt.strftime(
+        "%Y-%m-%d"
+    ).tolist() == ["2011-01-13", "2011-01-28", "2011-02-01", "2011-02-12"]
+    # a file that can only read month first beside one that reads day first stops
+    _lines(2).assign(InvoiceDate=["02/13/2011 10:00", "02/14/2011 10:00"]).to_csv(
+        folder / "orders_part_2.csv", index=False
+    )
     assert _problem(folder) == (
-        "orders_part_2.csv: column InvoiceDate reads as %m/%d/%Y %H:%M, but orders_part_1.csv "
-        "as %d/%m/%Y %H:%M; the files of one history must write it alike "
+        "orders_part_2.csv: column InvoiceDate reads as %m/%d/%Y, but orders_part_1.csv "
+        "as %d/%m/%Y; the files of one history must write it alike "
         "(set var decimal_separator for numbers)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # a US office-supplies export: day first, two-digit years, no time
+        (["03/01/19", "25/12/19", "31/01/20"], ["2019-01-03", "2019-12-25", "2020-01-31"]),
+        # month first, two-digit years, with times
+        (["12/1/10 8:26", "12/13/10 17:05"], ["2010-12-01 08:26", "2010-12-13 17:05"]),
+        # day first with dots and seconds, and dashes with a four-digit year
+        (["13.01.2011 10:00:05", "01.02.2011 09:00:00"], ["2011-01-13 10:00", "2011-02-01 09:00"]),
+        (["13-01-2011", "01-02-2011"], ["2011-01-13", "2011-02-01"]),
+        # ISO 8601 as before
+        (["2011-01-04 10:00:00", "2011-02-01"], ["2011-01-04 10:00", "2011-02-01"]),
+    ],
+)
+def test_text_dates_are_read_in_the_layout_that_reads_the_whole_column(tmp_path, written, expected):
+    path = tmp_path / "orders.csv"
+    _lines(len(written)).assign(InvoiceDate=written).to_csv(path, index=False)
+    read = _read(path)["InvoiceDate"]
+    shown = [v.strftime("%Y-%m-%d %H:%M" if v.hour or v.minute else "%Y-%m-%d") for v in read]
+    assert shown == expected
+
+
+def test_dates_that_read_both_day_first_and_month_first_stop_with_one_line(tmp_path):
+    path = tmp_path / "orders.csv"
+    _lines(3).assign(InvoiceDate=["03/01/19", "04/02/19", "12/11/19"]).to_csv(path, index=False)
+    assert _problem(path) == (
+        "orders.csv: column InvoiceDate reads as %d/%m/%y (day first) and as %m/%d/%y "
+        "(month first): no day is above 12; set var date_format, e.g. "
+        "--vars '{date_format: \"%d/%m/%y\"}', or date_format in the column mapping"
+    )
+    # the setting settles it, as a var or in the column mapping
+    assert _read(path, date_format="%d/%m/%y")["InvoiceDate"].dt.month.tolist() == [1, 2, 11]
+    assert _read(path, date_format="%m/%d/%y")["InvoiceDate"].dt.month.tolist() == [3, 4, 12]
+    mapping = {"InvoiceDate": "InvoiceDate", "date_format": "%d/%m/%y"}
+    assert _read(path, columns=mapping)["InvoiceDate"].dt.day.tolist() == [3, 4, 12]
+    # a layout without a day, a month or a year is refused by name
+    assert _problem(path, date_format="%Y-%m") == (
+        "var date_format is '%Y-%m'; give a strptime layout with %d, %m and %Y or %y, "
+        "e.g. '%d/%m/%y' (a time may follow: '%d/%m/%Y %H:%M')"
+    )
+
+
+def test_a_date_error_names_the_layout_it_tried(tmp_path):
+    path = tmp_path / "orders.csv"
+    _lines(3).assign(InvoiceDate=["13/01/2011", "14/01/2011", "yesterday"]).to_csv(
+        path, index=False
+    )
+    assert _problem(path) == (
+        "orders.csv: column InvoiceDate has 1 values that are not dates in the layout "
+        "%d/%m/%Y, e.g. 'yesterday' on line 3"
     )
 
 

@@ -23,8 +23,15 @@ renamed as (
         UnitCost as unit_cost,
         {{ normalize_customer_id('CustomerID') }} as customer_id,
         trim(Country) as country,
-        -- a C invoice, or a return booked with a negative quantity
-        upper(trim(InvoiceNo)) like 'C%' or Quantity < 0 as is_cancellation
+        -- a return booked with a negative quantity, or a cancellation invoice where the
+        -- shop's numbering marks one (var cancellation_invoice_pattern: UCI's C536379)
+        {%- set pattern = var('cancellation_invoice_pattern') %}
+        {% if pattern -%}
+            {{ regex_full_match("upper(trim(InvoiceNo))", pattern) }}
+            or Quantity < 0 as is_cancellation
+        {%- else -%}
+            Quantity < 0 as is_cancellation
+        {%- endif %}
 
     from source
 
