@@ -167,9 +167,12 @@ def _bgnbd_log_likelihood_and_gradient(
     its gradient in (r, alpha, a, b)."""
     r, alpha, a, b = theta
     xv, xw, n = d.x_values, d.x_weights, d.n
-    # ln A1 + ln A2, summed per distinct x
-    ll = xw @ (special.gammaln(r + xv) + special.gammaln(b + xv) - special.gammaln(a + b + xv))
-    ll += n * (r * np.log(alpha) - special.gammaln(r) + special.gammaln(a + b) - special.gammaln(b))
+    # ln A1 + ln A2, summed per distinct x. The Beta part, lnG(b+x) - lnG(a+b+x) + lnG(a+b)
+    # - lnG(b), as ln B(a, b+x) - ln B(a, b): the same value, without subtracting lnG of
+    # numbers near 1e6 from each other where b runs to its bound (which left 1e-9 of noise
+    # per customer, enough to stop the optimiser short on a different point per processor)
+    ll = xw @ (special.gammaln(r + xv) + special.betaln(a, b + xv))
+    ll += n * (r * np.log(alpha) - special.gammaln(r) - special.betaln(a, b))
     psi_ab_x = special.digamma(a + b + xv)
     g_r = xw @ special.digamma(r + xv) + n * (np.log(alpha) - special.digamma(r))
     g_alpha = n * r / alpha
@@ -265,10 +268,44 @@ def _fit_nbd_limit(data: _BgNbdData, start: np.ndarray):
         ll, grad = _bgnbd_log_likelihood_and_gradient(np.r_[rate_theta, np.exp([low, high])], data)
         return ll, grad[:2]
 
-    fitted, _ = _minimise_negative_log_likelihood(objective, [start], data.n)
+    fitted, converged = _minimise_negative_log_likelihood(objective, [start], data.n)
+    # L-BFGS-B often ends this two-parameter fit on a failed line search short of the
+    # optimum (r and alpha trade off along a shallow valley); Newton steps on the analytic
+    # gradient, with the Hessian by central differences of it, finish it to rounding
+    log_theta = fitted.x.copy()
+    for _ in range(_NEWTON_STEPS):
+        gradient = _nbd_log_gradient(objective, log_theta, data.n)
+        hessian = np.column_stack(
+            [
+                (
+                    _nbd_log_gradient(objective, log_theta + step, data.n)
+                    - _nbd_log_gradient(objective, log_theta - step, data.n)
+                )
+                / (2 * _NEWTON_DIFFERENCE)
+                for step in np.eye(2) * _NEWTON_DIFFERENCE
+            ]
+        )
+        hessian = (hessian + hessian.T) / 2
+        if not np.all(np.linalg.eigvalsh(hessian) > 0):
+            break
+        log_theta = log_theta - np.linalg.solve(hessian, gradient)
+    polished = -objective(np.exp(log_theta))[0] / data.n
+    if np.isfinite(polished) and polished <= fitted.fun:
+        fitted = optimize.OptimizeResult(x=log_theta, fun=polished, message=fitted.message)
+        converged = True
     return optimize.OptimizeResult(
-        x=np.r_[fitted.x, low, high], fun=fitted.fun, message=fitted.message
+        x=np.r_[fitted.x, low, high], fun=fitted.fun, message=fitted.message, success=converged
     )
+
+
+_NEWTON_STEPS = 3
+_NEWTON_DIFFERENCE = 1e-5  # in log-parameters
+
+
+def _nbd_log_gradient(objective, log_theta: np.ndarray, n: float) -> np.ndarray:
+    """The gradient of the negative mean log-likelihood in log-parameters."""
+    theta = np.exp(log_theta)
+    return -(objective(theta)[1] * theta) / n
 
 
 def fit_bgnbd(
@@ -307,7 +344,7 @@ def fit_bgnbd(
         # paths to the optimiser's tolerance (1e-5 relative, where r and alpha trade off).
         nbd = _fit_nbd_limit(data, starts[0][:2])
         if nbd.fun <= result.fun + _RIDGE_TOLERANCE / data.n:
-            result = nbd
+            result, converged = nbd, bool(nbd.success)
             r, alpha_scaled, a, b = np.exp(result.x)
             at_bound = _names_at_bound(("r", "alpha", "a", "b"), np.exp(result.x))
     # ln L in the input unit: each of the x purchase-rate factors lambda^x scales by 1/time_scale

@@ -524,8 +524,10 @@ def test_no_dropout_fit_publishes_one_point_of_the_ridge_on_any_float_path():
     """Where nobody drops out, the likelihood is flat along the boundary (a at its lower
     bound, b anywhere high): on the real data's calibration window the optimiser stopped at
     b = 1e6 with one OpenBLAS kernel and b = 2.8e5 with another. The fit publishes the NBD
-    limit instead, a and b at their bounds, with r and alpha refitted, so the parameters,
-    P(alive) and the forecasts agree to 1e-4 on every floating-point path."""
+    limit instead, a and b at their bounds, with r and alpha refitted (and finished by
+    Newton steps), so the parameters and the forecasts agree to 1e-6 on every floating-point
+    path (measured: 2e-8 at most, over four samples, three paths and three OpenBLAS
+    kernels; the standard error of r here is 1.6%)."""
     rng = np.random.default_rng(20240601)
     x, t_x, T, _ = simulate_bgnbd(PUBLISHED_BGNBD, 20_000, rng, dropout=False)
     low, high = clv.PARAMETER_BOUNDS
@@ -539,12 +541,13 @@ def test_no_dropout_fit_publishes_one_point_of_the_ridge_on_any_float_path():
         ), variant
         fits.append(fit)
     for fit in fits[1:]:
-        assert (fit.r, fit.alpha) == pytest.approx((fits[0].r, fits[0].alpha), rel=1e-4)
+        assert (fit.r, fit.alpha) == pytest.approx((fits[0].r, fits[0].alpha), rel=1e-6)
+        assert fit.converged
         # the log-likelihood of the NBD limit, not of a lower point of the ridge
         assert fit.log_likelihood == pytest.approx(fits[0].log_likelihood, abs=1e-2)
     forecasts = [clv.expected_purchases(fit, 52.0, x, t_x, T) for fit in fits]
     for forecast in forecasts[1:]:
-        np.testing.assert_allclose(forecast, forecasts[0], rtol=1e-4)
+        np.testing.assert_allclose(forecast, forecasts[0], rtol=1e-6)
 
 
 def test_million_customers_fit_predict_and_recover_the_process():
