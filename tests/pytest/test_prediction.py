@@ -272,7 +272,9 @@ def test_real_data_evaluation_is_complete_and_honest(real_allocate_db):
 def test_newcomers_value_tiers_are_named_for_newcomers(real_allocate_db):
     """Issue #22: a customer who has just bought is not "lapsed". The value tiers (the
     behavioural segments at the horizon's end) carry the seed's newcomer names; on the real
-    data every newcomer gets the most common tier, the one-off buyers'."""
+    data the first invoice does not tell the tier (the best model's interval does not clear
+    the majority baseline), and then every newcomer gets the most common tier, the one-off
+    buyers'. The rule is asserted, not which side of that margin the data fall on."""
     db = real_allocate_db
     seed = frame(db, "select * from reference.cluster_segment_strategies")
     newcomer_names = set(seed["newcomer_tier_name"])
@@ -283,6 +285,10 @@ def test_newcomers_value_tiers_are_named_for_newcomers(real_allocate_db):
         "select predicted_value_tier_name, count(*) as n from marts.new_customer_predictions "
         "group by 1",
     )
-    assert list(predicted["predicted_value_tier_name"]) == ["One-off or small repeat buyer"]
+    evaluation = frame(db, "select * from marts.prediction_evaluation")
+    if prediction.best_models(evaluation)["value_tier"] == "majority_baseline":
+        assert list(predicted["predicted_value_tier_name"]) == ["One-off or small repeat buyer"]
+    else:
+        assert set(predicted["predicted_value_tier_name"]) <= newcomer_names
     segments = set(frame(db, "select segment_name from marts.segment_profiles")["segment_name"])
     assert "Lapsed low spenders" in segments and not (newcomer_names & segments)
