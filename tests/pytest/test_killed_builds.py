@@ -218,6 +218,16 @@ def small_raw(tmp_path_factory) -> Path:
     return raw
 
 
+@pytest.fixture(scope="module")
+def loading_raw(tmp_path_factory) -> Path:
+    """A file large enough that loading it keeps it open for a while (the embedded
+    default's size): the small one is read in a few milliseconds, a window a poll of the
+    build's open files misses on a busy machine."""
+    raw = tmp_path_factory.mktemp("killed_loading_raw") / "raw.parquet"
+    synthetic.generate(raw, customers=synthetic.DEFAULT_CUSTOMERS, seed=1)
+    return raw
+
+
 def _folder(db: Path) -> list[str]:
     return sorted(p.name for p in db.parent.iterdir())
 
@@ -237,7 +247,7 @@ def _assert_lock_free(db: Path) -> None:
     held.close()
 
 
-def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, tmp_path):
+def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, loading_raw, tmp_path):
     """Builds killed one after another, each at a later stage, each starting over what the
     one before it left: loading the source, cleaning SQL, Python models (with their loky
     workers), data tests, publishing. The published warehouse and its exports stay the
@@ -257,9 +267,9 @@ def test_a_build_killed_at_any_stage_changes_nothing_published(small_raw, tmp_pa
     # loading the source: killed once the loader has the raw file open ...
     killed = kill_build(
         db,
-        small_raw,
+        loading_raw,
         re.compile(r"START sql view model staging\.stg_online_retail__invoice_lines"),
-        until=lambda pgid: _opened_by(pgid, small_raw),
+        until=lambda pgid: _opened_by(pgid, loading_raw),
     )
     _assert_previous_build_still_published(db, before)
     _assert_lock_free(db)
