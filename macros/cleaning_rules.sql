@@ -16,6 +16,28 @@
     agree on every line. -#}
 {% macro cleaning_rules() -%}
     {%- set declared -%}
+- name: cancelled_order
+  reason: >-
+    the order was cancelled or voided (a cancelled-at time, or a status of the seed
+    order_statuses_not_sales treated as cancelled), so none of its lines is a sale
+  removes: cancelled_orders.invoice_no is not null
+  lookup:
+    relation: select invoice_no from {ref:int_orders__status} where is_cancelled
+    alias: cancelled_orders
+    join_on: lines.invoice_no = cancelled_orders.invoice_no
+  applied_in: int_invoice_lines__sold
+
+- name: refunded_order
+  reason: >-
+    the order was refunded in full (status refunded, or refunds covering what it sold for):
+    returned, not a purchase; a partial refund is netted from the order's revenue instead
+  removes: refunded_orders.invoice_no is not null
+  lookup:
+    relation: select invoice_no from {ref:int_orders__status} where is_refunded_in_full
+    alias: refunded_orders
+    join_on: lines.invoice_no = refunded_orders.invoice_no
+  applied_in: int_invoice_lines__sold
+
 - name: missing_customer
   reason: line has no customer id, so it cannot be attributed to a customer
   removes: lines.customer_id is null
@@ -71,6 +93,7 @@
     {#- the fates take the first rule in this order, the chain removes lines model by model:
         the two agree only if the rules are declared in the chain's order -#}
     {%- set chain = [
+        'int_invoice_lines__sold',
         'int_invoice_lines__with_customer', 'int_invoice_lines__complete',
         'int_invoice_lines__deduplicated', 'int_sales_lines__purchases',
         'int_sales_lines__products', 'int_sales_lines__priced'] -%}

@@ -132,6 +132,12 @@
                     ~ (found.values() | map('first') | join(', ')) ~ ")") }}
             {%- endif -%}
         {%- endfor -%}
+        {#- a price, as UnitPrice or as LineAmount, as the loader requires -#}
+        {%- if 'UnitPrice' not in columns and 'LineAmount' not in columns -%}
+            {{ exceptions.raise_compiler_error(
+                "error: " ~ name ~ ": required column UnitPrice (or LineAmount) is missing "
+                ~ "(found: " ~ (found.values() | map('first') | join(', ')) ~ ")") }}
+        {%- endif -%}
         {%- set q = {} -%}
         {%- for canonical, column in columns.items() -%}
             {%- do q.update({canonical: '`' ~ column[0] ~ '`'}) -%}

@@ -1,5 +1,6 @@
 -- One row per kept purchase line, after every cleaning rule, with revenue net of
--- cancellations, and cost and gross margin where the shop's export gives unit costs.
+-- cancellations, discounts and refunds, and cost and gross margin where the shop's export
+-- gives unit costs.
 select
     source_row_number as sales_line_id,
     invoice_no,
@@ -7,11 +8,15 @@ select
     customer_id,
     country,
     stock_code,
+    has_derived_stock_code,
     description,
     quantity,
     quantity_canceled,
     net_quantity,
     unit_price,
+    gross_revenue,
+    discount_amount,
+    refund_amount,
     line_revenue,
     unit_cost,
     line_cost,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from . import publish, synthetic
+from . import publish, synthetic, synthetic_shops
 from .raw_loader import (
     CHECKED_STAMP_ENV,
     RawInputError,
@@ -423,7 +423,17 @@ def main(argv: list[str] | None = None) -> int:
     generate_cmd = commands.add_parser("generate", help="write synthetic raw invoice lines")
     generate_cmd.add_argument("--customers", type=int, default=synthetic.DEFAULT_CUSTOMERS)
     generate_cmd.add_argument("--seed", type=int, default=synthetic.DEFAULT_SEED)
-    generate_cmd.add_argument("--out", required=True, help="output .parquet file")
+    generate_cmd.add_argument(
+        "--out", required=True, help="output file: .parquet (uci), .csv (shop layouts)"
+    )
+    generate_cmd.add_argument(
+        "--layout",
+        choices=synthetic_shops.LAYOUTS,
+        default="uci",
+        help="uci: Online Retail lines (default); shopify: Shopify's orders export; "
+        "line-amount: line amounts and profit (Superstore's layout); the shop layouts "
+        "write their planted truth beside the export (<name>_truth.json)",
+    )
     generate_cmd.add_argument(
         "--campaign",
         metavar="KEY:START:FACTOR[:CONTROL_SHARE[:WINDOW_DAYS]]",
@@ -441,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         default_out = db.parent / "report" / f"{db.stem}_report.html"
         out = Path(args.out).resolve() if args.out else default_out
         return report.main(db, out)
+    if args.command == "generate" and args.layout != "uci":
+        if args.campaign:
+            return _error("--campaign plants into the uci layout only")
+        export, truth = synthetic_shops.generate(args.out, args.layout, args.customers, args.seed)
+        print(f"wrote {export} and {truth}")
+        return 0
     if args.command == "generate":
         planted = ["--campaign", args.campaign] if args.campaign else []
         return synthetic.main(

@@ -413,7 +413,34 @@ def _map_columns(found: list[str], path: Path, options: ReadOptions) -> dict[str
                 + ("; map it with --columns" if not options.columns else "")
                 + ")"
             )
+    _check_column_groups(mapping, path, shown, options)
     return mapping
+
+
+def _check_column_groups(mapping: dict, path: Path, shown: str, options: ReadOptions) -> None:
+    """Columns that stand for each other (UnitPrice or LineAmount; UnitCost or LineProfit):
+    at most one of a group, and one of a required group."""
+    groups: dict[str, list[Column]] = {}
+    for column in raw_schema.columns():
+        if column.one_of:
+            groups.setdefault(column.one_of, []).append(column)
+    for members in groups.values():
+        names = [column.name for column in members]
+        given = [name for name in names if name in mapping]
+        if len(given) > 1:
+            raise RawInputError(
+                f"{path.name}: {' and '.join(given)} are both given "
+                f"({', '.join(repr(mapping[name]) for name in given)}); they stand for each "
+                "other: map one"
+            )
+        if not given and any(column.one_of_required for column in members):
+            accepted = "; ".join(f"{c.name}: {', '.join(c.aliases)}" for c in members)
+            raise RawInputError(
+                f"{path.name}: required column {' or '.join(names)} is missing "
+                f"(accepted names: {accepted}; found: {shown}"
+                + ("; map it with --columns" if not options.columns else "")
+                + ")"
+            )
 
 
 # A whole number as text: "6", "-6", "+6", "6.0", "6." (a float export of a whole number)
@@ -434,6 +461,7 @@ class TypedInput:
     # files of one history must agree
     layouts: dict[str, str] = field(default_factory=dict)
     rows: int = 0  # lines in the file (counted by find_problems)
+    currencies: tuple[str, ...] = ()  # the currency codes its Currency column holds
 
     def select(self, source: str = "input") -> str:
         """The typed lines in the canonical layout, numbered in file order, read from
@@ -591,6 +619,9 @@ def _text_number_expression(
     ]
     if decimal_comma_first:
         candidates = [candidates[0], candidates[2], candidates[1]]
+    if not _has_values(conn, f"nullif({text}, '')"):
+        # an empty column (a month without refunds) has no layout to agree on
+        return candidates[0][0], ""
     unread = {}
     for expression, name in candidates:
         unread[(expression, name)] = conn.sql(
@@ -632,6 +663,9 @@ def _text_date_expression(
     if with_offset:
         instant = f"try_cast(regexp_replace({text}, {_lit(TIME_OFFSET)}, '\\1\\4') as timestamptz)"
         return f"timezone({_lit(time_zone)}, {instant})", OFFSET_LAYOUT
+    if not _has_values(conn, text):
+        # an empty column (a month without cancellations) has no layout to agree on
+        return f"try_cast({text} as timestamp)", ""
     layouts = text_date_layouts()
     candidates = {ISO_LAYOUT: f"try_cast({text} as timestamp)"}
     candidates.update({name: _strptime(text, date_formats(name)) for name in layouts})
@@ -655,6 +689,11 @@ def _text_date_expression(
     return candidates[readers[0]], readers[0]
 
 
+def _has_values(conn, value: str) -> bool:
+    """Whether the SQL `value` is not null on some line of the view `input`."""
+    return bool(conn.sql(f"select count({value}) > 0 from input").fetchall()[0][0])
+
+
 def _strptime(text: str, formats: list[str]) -> str:
     return f"try_strptime({text}, [{', '.join(_lit(f) for f in formats)}])"
 
@@ -671,6 +710,10 @@ class AmbiguousDates(RawInputError):
             f"--vars '{{date_format: \"{day_first}\"}}', or date_format in the column mapping"
         )
         self.column, self.readings = column, readings
+
+
+# the canonical column of the orders' currency code (one build is one currency)
+CURRENCY_COLUMN = "Currency"
 
 
 def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> list[str]:
@@ -710,6 +753,21 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
     if row[0] == 0:
         return [f"{name}: the file has a header but no rows"]
     problems = []
+    currency = typed_input.mapping.get(CURRENCY_COLUMN)
+    if currency is not None:
+        code = f"upper(trim(cast({_q(currency)} as varchar)))"
+        typed_input.currencies = tuple(
+            r[0]
+            for r in conn.sql(
+                f"select distinct {code} from input where nullif({code}, '') is not null order by 1"
+            ).fetchall()
+        )
+        if len(typed_input.currencies) > 1:
+            problems.append(
+                f"{name}: column {CURRENCY_COLUMN} holds {len(typed_input.currencies)} "
+                f"currencies ({', '.join(typed_input.currencies[:5])}); one build is one "
+                "currency: build each currency's orders apart"
+            )
     for index, (column, kind, _, _) in enumerate(checks):
         count, line, example = row[1 + 3 * index : 4 + 3 * index]
         if count:
@@ -981,8 +1039,9 @@ class RawInvoiceFiles:
                 replace(reader.options, date_format=layout),
             )
             typed[index] = self.readers[index].check(checked_before)
-        for reader in self.readers:
-            _same_layouts(self.readers[0], reader)
+        for index, reader in enumerate(self.readers):
+            _same_layouts(self.readers[:index], reader)
+            _same_currency(self.readers[:index], reader)
         return self._with_provenance(typed)
 
     def _with_provenance(self, typed: list[str]) -> list[str]:
@@ -1058,18 +1117,34 @@ def checked_stamp(files: list[Path], options: ReadOptions | None) -> str | None:
     )
 
 
-def _same_layouts(first: RawInvoiceReader, other: RawInvoiceReader) -> None:
+def _same_layouts(earlier: list[RawInvoiceReader], other: RawInvoiceReader) -> None:
     """Files of one history write their dates and numbers alike: a file whose days all fall
     on or before the 12th reads month first too, and would put its lines in other months
-    than the file beside it that reads day first."""
+    than the file beside it that reads day first. `other` is held to the first of the
+    files before it that has values in the column (an empty column has no layout)."""
     for column, layout in other.layouts.items():
-        expected = first.layouts.get(column)
+        first = next((r for r in earlier if r.layouts.get(column)), None)
+        expected = first.layouts[column] if first else None
         if expected and layout != expected:
             raise RawInputError(
                 f"{other.path.name}: column {column} reads as {layout}, but {first.path.name} "
                 f"as {expected}; the files of one history must write it alike "
                 "(set var decimal_separator for numbers)"
             )
+
+
+def _same_currency(earlier: list[RawInvoiceReader], other: RawInvoiceReader) -> None:
+    """The files of one history are in one currency: `other` in that of the files before."""
+    mine = other.typed_input.currencies if other.typed_input else ()
+    for reader in earlier:
+        theirs = reader.typed_input.currencies if reader.typed_input else ()
+        if not mine or not theirs or mine == theirs:
+            continue
+        raise RawInputError(
+            f"{other.path.name}: column {CURRENCY_COLUMN} is {', '.join(mine)}, but "
+            f"{reader.path.name} is in {', '.join(theirs)}; one build is one currency: "
+            "build each currency's orders apart"
+        )
 
 
 def _in_bounds(column: Column, typed: str) -> str:

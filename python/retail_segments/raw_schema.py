@@ -26,6 +26,10 @@ class Column:
     required: bool = True  # the file must have the column
     values_required: bool = True  # every line must have a value in it
     identifies_order: bool = False  # the lines of one order share its value
+    # columns of one group (price: UnitPrice or LineAmount) stand for each other: a file
+    # gives at most one of a group, and exactly one where the group is required
+    one_of: str = ""
+    one_of_required: bool = False
 
 
 @cache
@@ -53,6 +57,8 @@ def columns(project: Path | None = None) -> tuple[Column, ...]:
                 required=bool(meta["required"]),
                 values_required=bool(meta["values_required"]),
                 identifies_order=bool(meta.get("identifies_order", False)),
+                one_of=str(meta.get("one_of", "")),
+                one_of_required=bool(meta.get("one_of_required", False)),
             )
         )
     return tuple(declared)

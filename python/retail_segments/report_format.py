@@ -4,8 +4,9 @@ written in the warehouse: segment_overview, with macros/formatting.sql mirroring
 Pure functions (no warehouse, no matplotlib), so they are tested on their own.
 
 - counts: whole numbers with thousands separators (``1,211``);
-- money: the currency symbol (``SEGMENTS_CURRENCY``, default ``£``: the UCI data is in pounds
-  sterling), thousands separators, whole units (``£1,698``) or compact (``£6.3m``);
+- money: the shop's currency symbol (``use_currency``: the report sets the warehouse's,
+  marts.shop_currency; ``£`` until then), thousands separators, whole units (``£1,698``)
+  or compact (``£6.3m``); a symbol ending in a letter is followed by a space (``CHF 1,698``);
 - shares: percentages with no decimal from 10% up and one below (``76%``, ``4.1%``);
 - days: whole numbers;
 - one fixed colour per segment, from its position in the segment table.
@@ -14,16 +15,24 @@ Pure functions (no warehouse, no matplotlib), so they are tested on their own.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
 
 DASH = "–"  # shown where a number is missing
 MINUS = "−"
 
 
+_currency = {"symbol": "£"}
+
+
+def use_currency(symbol: str) -> None:
+    """Show money with `symbol` from now on (the report: the warehouse's shop_currency)."""
+    _currency["symbol"] = symbol
+
+
 def currency() -> str:
-    """The currency symbol money is shown with (`SEGMENTS_CURRENCY`, default £)."""
-    return os.environ.get("SEGMENTS_CURRENCY", "£")
+    """The currency symbol money is shown with, a space after one ending in a letter."""
+    symbol = _currency["symbol"]
+    return symbol + " " if symbol[-1:].isalpha() else symbol
 
 
 def _missing(value) -> bool:

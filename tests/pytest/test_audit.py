@@ -249,7 +249,7 @@ def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_aud
         "select step, rule_name, rows_removed, reason from marts.data_quality_audit order by step",
     )
     assert audit[-1] == (
-        7,
+        9,
         "bulk_line",
         bulk_kept,
         "a line of more than 12 units is a trade order, not a shop sale",

@@ -509,10 +509,14 @@ def test_number_formats():
     assert _number_problems(["2011 · 4,334 customers · 12 days · 4.1% · 0.55"]) == []
 
 
-def test_currency_setting(monkeypatch):
-    monkeypatch.setenv("SEGMENTS_CURRENCY", "€")
-    assert fmt.money(1698) == "€1,698" and fmt.money_compact(2_500_000) == "€2.5m"
-    monkeypatch.delenv("SEGMENTS_CURRENCY")
+def test_money_is_written_in_the_shops_currency():
+    try:
+        fmt.use_currency("€")
+        assert fmt.money(1698) == "€1,698" and fmt.money_compact(2_500_000) == "€2.5m"
+        fmt.use_currency("CHF")  # a symbol of letters: a space before the amount
+        assert fmt.money(1698) == "CHF 1,698"
+    finally:
+        fmt.use_currency("£")
     assert fmt.money(1698) == "£1,698"
 
 

@@ -51,6 +51,8 @@ COMPARED = {
     "marts.data_quality_audit": ["step"],
     "marts.data_quality_removed_codes": ["stock_code"],
     "marts.data_quality_files": ["source_file", "fate"],
+    "marts.data_quality_revenue_bridge": ["step"],
+    "marts.shop_currency": ["currency_code"],
     "marts.fct_sales_lines": ["sales_line_id"],
     "marts.fct_invoices": ["invoice_no"],
     "marts.customer_rfm": ["customer_id"],
@@ -179,6 +181,8 @@ def test_spark_gives_the_same_rows_as_duckdb(synthetic_db, spark_build, table):
 # what the Spark target builds: the SQL layer, nothing more and nothing less
 SPARK_MODELS = {
     "stg_online_retail__invoice_lines",
+    "int_orders__status",
+    "int_invoice_lines__sold",
     "int_invoice_lines__with_customer",
     "int_invoice_lines__complete",
     "int_invoice_lines__deduplicated",
@@ -194,6 +198,8 @@ SPARK_MODELS = {
     "data_quality_audit",
     "data_quality_removed_codes",
     "data_quality_files",
+    "data_quality_revenue_bridge",
+    "shop_currency",
     "int_customer_monthly_activity",
     "customer_rfm",
     "rfm_score_thresholds",

@@ -2,6 +2,8 @@
 -- before the prediction cut-off only (fit_*), which is all the category model may see.
 -- A code can carry several spellings: the description is the most frequent one (ties: the
 -- first in alphabetical order, as in product_sales, so every build shows the same).
+-- Custom items (lines the export gave no stock code) are no catalogue products: each is a
+-- one-off made to order, so they join no category.
 with
 
 lines as (
@@ -10,6 +12,7 @@ lines as (
         sales.*,
         cast(sales.invoiced_at as date) < {{ prediction_cutoff_date() }} as is_before_cutoff
     from {{ ref('fct_sales_lines') }} as sales
+    where not sales.has_derived_stock_code
 
 ),
 

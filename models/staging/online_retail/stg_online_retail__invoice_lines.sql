@@ -15,12 +15,32 @@ renamed as (
         source_file,
         source_line_number,
         trim(InvoiceNo) as invoice_no,
-        trim(StockCode) as stock_code,
+        -- a line without a SKU but with a name (a custom item, a tip, a gift card) is a
+        -- sale: its code is made from its name, so that the same item sold twice is one
+        -- product; without a name either, it stays null (cleaning rule missing_value)
+        coalesce(
+            nullif(trim(StockCode), ''),
+            {{ no_sku_code('Description') }}
+        ) as stock_code,
+        nullif(trim(StockCode), '') is null and nullif(trim(Description), '') is not null
+            as has_derived_stock_code,
         trim(Description) as description,
         cast(Quantity as bigint) as quantity,
         InvoiceDate as invoiced_at,
-        UnitPrice as unit_price,
-        UnitCost as unit_cost,
+        -- a unit price, or the line's amount over its quantity (LineAmount)
+        coalesce(UnitPrice, LineAmount / nullif(Quantity, 0)) as unit_price,
+        -- a unit cost, or the line's amount less its profit over its quantity (LineProfit)
+        coalesce(
+            UnitCost,
+            (coalesce(LineAmount, UnitPrice * Quantity) - LineProfit) / nullif(Quantity, 0)
+        ) as unit_cost,
+        -- money off, as a size whatever the sign the export writes it with
+        coalesce(abs(LineDiscount), 0) as line_discount,
+        abs(OrderDiscount) as order_discount,
+        abs(RefundedAmount) as order_refunded_amount,
+        lower(trim(OrderStatus)) as order_status,
+        CancelledAt as cancelled_at,
+        upper(trim(Currency)) as currency,
         {{ normalize_customer_id('CustomerID') }} as customer_id,
         trim(Country) as country,
         -- a return booked with a negative quantity, or a cancellation invoice where the

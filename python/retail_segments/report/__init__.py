@@ -12,7 +12,7 @@ charts and the data-quality audit.
 One HTML file, charts embedded as PNG (matplotlib), nothing fetched from the network. Reads
 the warehouse read-only, so it can run while BI tools have it open. A part whose mart is
 missing or empty becomes a note, never a crash; one progress line per section.
-Numbers and colours: `report_format` (money in `SEGMENTS_CURRENCY`, default £).
+Numbers and colours: `report_format` (money in the warehouse's currency, marts.shop_currency).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def render(db: Path, out: Path) -> tuple[int, int, dict[str, set[str]]]:
     section anchor, and 'page' for the page's own reads)."""
     warehouse = Warehouse(db)
     warehouse.reading = set()
+    fmt.use_currency(warehouse.currency_symbol())
     report = Report(warehouse, db)
     lead = report.lead()
     read = {"page": warehouse.reading}

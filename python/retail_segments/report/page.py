@@ -21,12 +21,13 @@ from .warehouse import EmptyMart, MissingMart, Warehouse
 class ReportPage:
     """What every section builds on: the warehouse, chart and note helpers, segment colours."""
 
-    # the marts the page itself reads (segment colours, the lead sentence)
+    # the marts the page itself reads (the currency, segment colours, the lead sentence)
     MARTS = frozenset(
         {
             "fct_invoices",
             "rfm_segment_summary",
             "segment_profiles",
+            "shop_currency",
         }
     )
     # (anchor, title) of every section, in page order (set by the assembled Report)

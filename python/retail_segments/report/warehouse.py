@@ -37,6 +37,15 @@ class Warehouse:
         self.read.update(tables)
         self.reading.update(tables)
 
+    def currency_symbol(self) -> str:
+        """The symbol of the shop's currency (marts.shop_currency); £ for a warehouse built
+        before it was recorded."""
+        self._note("shop_currency")
+        if "shop_currency" not in self.tables:
+            return "£"
+        rows = self.conn.sql("select currency_symbol from marts.shop_currency").fetchall()
+        return rows[0][0] if rows and rows[0][0] else "£"
+
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         """A query over the marts (each mart it names is recorded as read)."""
         self._note(*re.findall(r"\bmarts\.(\w+)", query))
