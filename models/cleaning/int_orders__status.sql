@@ -27,6 +27,43 @@ recorded as (
 
 ),
 
+-- what the order's goods sold for: its sale lines once each (an exact duplicate, say from
+-- overlapping exports, counts once), products only (not postage or fees), at their price
+-- after their own discounts; the value a refund is compared with
+goods as (
+
+    select distinct
+        lines.invoice_no,
+        lines.stock_code,
+        lines.description,
+        lines.quantity,
+        lines.invoiced_at,
+        lines.unit_price,
+        lines.line_discount,
+        lines.customer_id,
+        lines.country
+    from lines
+    inner join recorded on lines.invoice_no = recorded.invoice_no
+    where
+        lines.quantity > 0
+        and lines.unit_price > 0
+        and not coalesce(lines.is_cancellation, false)
+        and upper(lines.stock_code) not in (
+            select upper(codes.stock_code) from {{ ref('non_product_stock_codes') }} as codes
+        )
+
+),
+
+goods_values as (
+
+    select
+        invoice_no,
+        sum(unit_price * quantity - line_discount) as value_after_line_discounts
+    from goods
+    group by invoice_no
+
+),
+
 orders as (
 
     select
@@ -35,14 +72,10 @@ orders as (
         max(lines.cancelled_at) as cancelled_at,
         coalesce(max(lines.order_refunded_amount), 0) as refunded_amount,
         coalesce(max(lines.order_discount), 0) as order_discount,
-        -- what the order's goods were priced at after their own discounts
-        coalesce(
-            sum(lines.unit_price * lines.quantity - lines.line_discount)
-            filter (where lines.quantity > 0),
-            0
-        ) as value_after_line_discounts
+        coalesce(max(goods_values.value_after_line_discounts), 0) as value_after_line_discounts
     from lines
     inner join recorded on lines.invoice_no = recorded.invoice_no
+    left join goods_values on lines.invoice_no = goods_values.invoice_no
     group by lines.invoice_no
 
 ),

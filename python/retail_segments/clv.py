@@ -268,11 +268,12 @@ def _fit_nbd_limit(data: _BgNbdData, start: np.ndarray):
         ll, grad = _bgnbd_log_likelihood_and_gradient(np.r_[rate_theta, np.exp([low, high])], data)
         return ll, grad[:2]
 
-    fitted, converged = _minimise_negative_log_likelihood(objective, [start], data.n)
+    fitted, _ = _minimise_negative_log_likelihood(objective, [start], data.n)
     # L-BFGS-B often ends this two-parameter fit on a failed line search short of the
     # optimum (r and alpha trade off along a shallow valley); Newton steps on the analytic
     # gradient, with the Hessian by central differences of it, finish it to rounding
     log_theta = fitted.x.copy()
+    bounds = np.log(PARAMETER_BOUNDS)
     for _ in range(_NEWTON_STEPS):
         gradient = _nbd_log_gradient(objective, log_theta, data.n)
         hessian = np.column_stack(
@@ -288,11 +289,16 @@ def _fit_nbd_limit(data: _BgNbdData, start: np.ndarray):
         hessian = (hessian + hessian.T) / 2
         if not np.all(np.linalg.eigvalsh(hessian) > 0):
             break
-        log_theta = log_theta - np.linalg.solve(hessian, gradient)
+        log_theta = np.clip(log_theta - np.linalg.solve(hessian, gradient), *bounds)
     polished = -objective(np.exp(log_theta))[0] / data.n
     if np.isfinite(polished) and polished <= fitted.fun:
         fitted = optimize.OptimizeResult(x=log_theta, fun=polished, message=fitted.message)
-        converged = True
+    # converged where the published point's gradient vanishes (free parameters only)
+    gradient = _nbd_log_gradient(objective, fitted.x, data.n)
+    free = ~(
+        ((fitted.x <= bounds[0]) & (gradient > 0)) | ((fitted.x >= bounds[1]) & (gradient < 0))
+    )
+    converged = bool(np.max(np.abs(gradient[free]), initial=0) < _CONVERGED_GRADIENT)
     return optimize.OptimizeResult(
         x=np.r_[fitted.x, low, high], fun=fitted.fun, message=fitted.message, success=converged
     )

@@ -90,28 +90,42 @@ Column = raw_schema.Column
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
 FLOAT_TYPES = {"FLOAT", "DOUBLE"}
 
-# Text dates: every layout of day, month and year with one separator, a four- or a
-# two-digit year, with or without a time (hours:minutes, with or without seconds), besides
-# ISO 8601 (year first). A column is read in the layout that reads every value as a date
+# Text dates: day first, month first (a four- or two-digit year) or year first (four
+# digits), with one separator, with or without a time (hours:minutes, seconds, fractions
+# of a second, or a 12-hour clock with AM/PM), besides ISO 8601. A column is read in the layout that reads every value as a date
 # within FIRST_DATE..LAST_DATE, detected on the whole column: a day above 12 tells day first
 # from month first, and a two-digit year read as four digits falls before FIRST_DATE. Where
 # both day first and month first read every value, the column cannot be told apart and the
 # build stops (var date_format settles it). A grid written out here rather than a parser's
 # guess: pandas and dateutil guess a layout from the first value, not the whole column,
 # and read each value in Python; this is one SQL pass over the column for every layout.
-DATE_ORDERS = {"month first": "%m{sep}%d{sep}{year}", "day first": "%d{sep}%m{sep}{year}"}
+DATE_ORDERS = {
+    "day first": "%d{sep}%m{sep}{year}",
+    "month first": "%m{sep}%d{sep}{year}",
+    "year first": "{year}{sep}%m{sep}%d",
+}
 DATE_SEPARATORS = ("/", ".", "-")
-TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S")
+TIME_SUFFIXES = (
+    "",
+    " %H:%M",
+    " %H:%M:%S",
+    " %H:%M:%S.%f",
+    " %I:%M %p",
+    " %I:%M:%S %p",
+)
 ISO_LAYOUT = "ISO 8601"
 
 
-def text_date_layouts() -> dict[str, tuple[str, str]]:
-    """layout name ('%d/%m/%y') -> (its order's name, 'day first' or 'month first')."""
+def text_date_layouts() -> dict[str, str]:
+    """layout name ('%d/%m/%y') -> its order's name: day, month or year first."""
     return {
         order.format(sep=sep, year=year): (name)
         for year in ("%Y", "%y")
         for sep in DATE_SEPARATORS
         for name, order in DATE_ORDERS.items()
+        # a two-digit year first (05-01-13) would make most day-first columns read two
+        # ways (25/12/19 is also 2025-12-19): it is read only by var date_format
+        if not (name == "year first" and year == "%y")
     }
 
 
@@ -125,9 +139,9 @@ def date_formats(layout: str) -> list[str]:
 class AmbiguousDatesError(Exception):
     """A text date column reads completely both day first and month first."""
 
-    def __init__(self, readings: tuple[str, str]):
+    def __init__(self, readings: tuple[tuple[str, str], ...]):
         super().__init__(readings)
-        self.readings = readings  # (day first layout, month first layout)
+        self.readings = readings  # (layout, its order) for each order that reads the column
 
 
 @dataclass(frozen=True)
@@ -392,8 +406,11 @@ def _map_columns(found: list[str], path: Path, options: ReadOptions) -> dict[str
             )
         mapping[canonical] = match
     taken = set(mapping.values())
+    # a column the mapping names stands for its group: its siblings are not looked for
+    # (a file with both a unit price and a line total, mapped to LineAmount, loads)
+    mapped_groups = {c.one_of for c in raw_schema.columns() if c.one_of and c.name in mapping}
     for column in raw_schema.columns():
-        if column.name in mapping:
+        if column.name in mapping or (column.one_of and column.one_of in mapped_groups):
             continue
         match = next(
             (
@@ -491,6 +508,7 @@ def type_input(
     if options.fill_down:
         _fill_down_orders(conn, mapping, source_types, options.fill_down)
     typed_input = TypedInput(path, mapping, source_types)
+    ambiguous: dict[str, tuple] = {}
     for column in raw_schema.columns():
         source = typed_input.mapping.get(column.name)
         if source is None:
@@ -500,10 +518,24 @@ def type_input(
         try:
             typed, layout = _typed(conn, column, source, source_type, options, decimal_comma_first)
         except AmbiguousDatesError as error:
-            raise AmbiguousDates(path, column.name, error.readings) from None
+            ambiguous[column.name] = (column, source, source_type, error.readings)
+            continue
         typed_input.typed[column.name] = typed
         if layout:
             typed_input.layouts[column.name] = layout
+    # a date column that reads two ways (a few cancellation times, every day 12 or below)
+    # takes the layout another date column of the same file was read in
+    for name, (column, source, source_type, readings) in ambiguous.items():
+        layouts = [layout for layout, _ in readings]
+        decided = next(
+            (layout for layout in typed_input.layouts.values() if layout in layouts), None
+        )
+        if decided is None:
+            raise AmbiguousDates(path, name, readings)
+        typed, layout = _typed(
+            conn, column, source, source_type, replace(options, date_format=decided)
+        )
+        typed_input.typed[name], typed_input.layouts[name] = typed, layout
     return typed_input
 
 
@@ -655,8 +687,6 @@ def _text_date_expression(
     are reported by the check. Raises AmbiguousDatesError where day first and month first
     both read every value."""
     text = f"nullif(trim(cast({ref} as varchar)), '')"
-    if date_format:
-        return _strptime(text, date_formats(date_format)), date_format
     with_offset = conn.sql(
         f"select count(*) from input where regexp_matches({text}, {_lit(TIME_OFFSET)})"
     ).fetchall()[0][0]
@@ -666,6 +696,8 @@ def _text_date_expression(
     if not _has_values(conn, text):
         # an empty column (a month without cancellations) has no layout to agree on
         return f"try_cast({text} as timestamp)", ""
+    if date_format:
+        return _strptime(text, date_formats(date_format)), date_format
     layouts = text_date_layouts()
     candidates = {ISO_LAYOUT: f"try_cast({text} as timestamp)"}
     candidates.update({name: _strptime(text, date_formats(name)) for name in layouts})
@@ -685,7 +717,8 @@ def _text_date_expression(
         return candidates[name], name
     orders = {layouts[name]: name for name in reversed(readers)}
     if len(orders) > 1:
-        raise AmbiguousDatesError((orders["day first"], orders["month first"]))
+        ranked = sorted(orders.items(), key=lambda item: list(DATE_ORDERS).index(item[0]))
+        raise AmbiguousDatesError(tuple((name, order) for order, name in ranked))
     return candidates[readers[0]], readers[0]
 
 
@@ -699,17 +732,24 @@ def _strptime(text: str, formats: list[str]) -> str:
 
 
 class AmbiguousDates(RawInputError):
-    """A file's text dates read both day first and month first (one line, for the user);
-    another file of the same history may settle it (RawInvoiceFiles.check)."""
+    """A file's text dates read completely in two orders, day first and month first say
+    (one line, for the user); another date column of the file, or another file of the same
+    history, may settle it (type_input, RawInvoiceFiles.check)."""
 
-    def __init__(self, path: Path, column: str, readings: tuple[str, str]):
-        day_first, month_first = readings
-        super().__init__(
-            f"{path.name}: column {column} reads as {day_first} (day first) and as "
-            f"{month_first} (month first): no day is above 12; set var date_format, e.g. "
-            f"--vars '{{date_format: \"{day_first}\"}}', or date_format in the column mapping"
+    def __init__(self, path: Path, column: str, readings: tuple[tuple[str, str], ...]):
+        (first, first_order), (second, second_order) = readings[:2]
+        why = (
+            "no day is above 12"
+            if {first_order, second_order} == {"day first", "month first"}
+            else "every value reads both ways"
         )
-        self.column, self.readings = column, readings
+        super().__init__(
+            f"{path.name}: column {column} reads as {first} ({first_order}) and as "
+            f"{second} ({second_order}): {why}; set var date_format, e.g. "
+            f"--vars '{{date_format: \"{first}\"}}', or date_format in the column mapping"
+        )
+        self.column = column
+        self.readings = tuple(layout for layout, _ in readings)
 
 
 # the canonical column of the orders' currency code (one build is one currency)
@@ -1026,10 +1066,17 @@ class RawInvoiceFiles:
             except AmbiguousDates as error:
                 ambiguous[index] = error
                 typed.append(None)
-        decided = next((r for i, r in enumerate(self.readers) if i not in ambiguous), None)
         for index, error in ambiguous.items():
-            layout = decided.layouts.get(error.column) if decided else None
-            if layout not in error.readings:
+            # the first other file that read the column in one of its readings
+            layout = next(
+                (
+                    reader.layouts[error.column]
+                    for i, reader in enumerate(self.readers)
+                    if i not in ambiguous and reader.layouts.get(error.column) in error.readings
+                ),
+                None,
+            )
+            if layout is None:
                 raise error
             reader = self.readers[index]
             reader.close()

@@ -572,6 +572,13 @@ def test_the_files_of_one_history_write_dates_alike(tmp_path):
         (["13-01-2011", "01-02-2011"], ["2011-01-13", "2011-02-01"]),
         # ISO 8601 as before
         (["2011-01-04 10:00:00", "2011-02-01"], ["2011-01-04 10:00", "2011-02-01"]),
+        # a 12-hour clock, fractions of a second, a year first with slashes
+        (["1/13/2011 2:05 PM", "2/1/2011 9:00 AM"], ["2011-01-13 14:05", "2011-02-01 09:00"]),
+        (
+            ["13/01/2011 10:00:05.123", "01/02/2011 09:00:00.5"],
+            ["2011-01-13 10:00", "2011-02-01 09:00"],
+        ),
+        (["2011/01/13", "2011/02/01"], ["2011-01-13", "2011-02-01"]),
     ],
 )
 def test_text_dates_are_read_in_the_layout_that_reads_the_whole_column(tmp_path, written, expected):
@@ -600,6 +607,18 @@ def test_dates_that_read_both_day_first_and_month_first_stop_with_one_line(tmp_p
         "var date_format is '%Y-%m'; give a strptime layout with %d, %m and %Y or %y, "
         "e.g. '%d/%m/%y' (a time may follow: '%d/%m/%Y %H:%M')"
     )
+
+
+def test_a_few_cancellation_times_take_the_layout_of_the_order_dates(tmp_path):
+    """A cancellation time on two lines, both on or before the 12th, reads both ways on
+    its own; the file's order dates (the 13th and later) settle it, day first."""
+    path = tmp_path / "orders.csv"
+    _lines(3).assign(
+        InvoiceDate=["13/01/2011 10:00", "14/01/2011 10:00", "05/02/2011 10:00"],
+        CancelledAt=["05/01/2011 11:00", "", "03/02/2011 11:00"],
+    ).to_csv(path, index=False)
+    cancelled = _read(path)["CancelledAt"]
+    assert cancelled.dt.month.fillna(0).tolist() == [1, 0, 2]
 
 
 def test_a_date_error_names_the_layout_it_tried(tmp_path):
