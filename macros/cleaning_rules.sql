@@ -51,7 +51,7 @@
   applied_in: int_invoice_lines__complete
 
 - name: exact_duplicate
-  reason: line repeats an earlier line exactly (every column equal); the first is kept
+  reason: line repeats an earlier line exactly (every column of the line equal); the first is kept
   removes: first_occurrences.source_row_number is null
   lookup:
     relation: select source_row_number from {ref:int_invoice_lines__deduplicated}

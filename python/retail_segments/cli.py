@@ -250,6 +250,8 @@ def _build_and_publish(
         return _error(f"{problem}; the published warehouse is unchanged")
     _note_old_exports(target, export_dir)
     _note_campaigns(target)
+    if os.environ.get("RAW_INVOICES"):  # the shop's own files, not the embedded data
+        _note_currency(target)
     print(f"published {target} ({time.monotonic() - started:.0f}s)")
     print(f"exports for marketing tools in {export_dir}")
     return 0
@@ -299,6 +301,23 @@ def _note_campaigns(target: Path) -> None:
         print(
             f"warning: campaign '{key}' targets '{segment}', which this build has no segment "
             "of; its results read 'unknown segment' (names: segment_overview.segment)"
+        )
+
+
+def _note_currency(target: Path) -> None:
+    """Say when the shop's own files gave no currency, so its amounts are labelled GBP by
+    default (the UCI data's currency): a USD shop would otherwise read pounds in silence."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(target), read_only=True) as connection:
+            rows = connection.sql("select currency_source from marts.shop_currency").fetchall()
+    except duckdb.Error:
+        return
+    if rows and rows[0][0] == "default":
+        print(
+            "note: the files have no Currency column and var currency is unset: amounts are "
+            "labelled GBP; set the shop's with --vars '{currency: USD}' (marts.shop_currency)"
         )
 
 

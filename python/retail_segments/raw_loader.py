@@ -92,13 +92,15 @@ FLOAT_TYPES = {"FLOAT", "DOUBLE"}
 
 # Text dates: day first, month first (a four- or two-digit year) or year first (four
 # digits), with one separator, with or without a time (hours:minutes, seconds, fractions
-# of a second, or a 12-hour clock with AM/PM), besides ISO 8601. A column is read in the layout that reads every value as a date
-# within FIRST_DATE..LAST_DATE, detected on the whole column: a day above 12 tells day first
-# from month first, and a two-digit year read as four digits falls before FIRST_DATE. Where
-# both day first and month first read every value, the column cannot be told apart and the
-# build stops (var date_format settles it). A grid written out here rather than a parser's
-# guess: pandas and dateutil guess a layout from the first value, not the whole column,
-# and read each value in Python; this is one SQL pass over the column for every layout.
+# of a second, or a 12-hour clock with AM/PM), besides ISO 8601. A column is read in the
+# layout that reads every value as a date within FIRST_DATE..LAST_DATE, detected on the
+# whole column: a day above 12 tells day first from month first, and a two-digit year read
+# as four digits falls before FIRST_DATE. Where two orders read every value, the column
+# cannot be told apart and the build stops (var date_format settles it), unless another
+# date column of the file or another file of the history was read in one of them. A grid
+# written out here rather than a parser's guess: pandas and dateutil guess a layout from
+# the first value, not the whole column, and read each value in Python; this is one SQL
+# pass over the column for every layout.
 DATE_ORDERS = {
     "day first": "%d{sep}%m{sep}{year}",
     "month first": "%m{sep}%d{sep}{year}",

@@ -152,9 +152,19 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     )
     sold_for = subtotal - discount
     refund = pd.Series(0.0, index=subtotal.index)
-    refund[outcome == "refunded"] = sold_for[outcome == "refunded"].round(2)
+    refunded = outcome == "refunded"
+    refund[refunded] = sold_for[refunded].round(2)
     partial = outcome == "partially_refunded"
     refund[partial] = (sold_for[partial] * PARTIAL_REFUND_FRACTION).round(2)
+    # every other voided order has no cancellation time (its status alone says it), and
+    # every other full refund is written partially_refunded (its amount alone says it)
+    voided = outcome == "voided"
+    voided_by_time = voided & (np.cumsum(voided) % 2 == 1)
+    status_of = outcome.where(~(refunded & (np.cumsum(refunded) % 2 == 0)), "partially_refunded")
+    # tips are no sale of goods (seed non_product_stock_codes: NO-SKU:TIP)
+    is_tip = lines["Description"] == "Tip"
+    tips = (lines["UnitPrice"] * lines["Quantity"]).where(is_tip, 0.0)
+    tips = tips.groupby(lines["InvoiceNo"]).sum()
 
     name = {no: f"#{1001 + i}" for i, no in enumerate(subtotal.index)}
     created = pd.to_datetime(lines["InvoiceDate"]).dt.strftime("%Y-%m-%d %H:%M:%S") + " " + OFFSET
@@ -176,7 +186,7 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     export["Lineitem discount"] = "0.00"
     export["Vendor"] = "Synthetic Gifts"
     # order-level fields: on an order's first line only
-    status = order_of.map(outcome)
+    status = order_of.map(status_of)
     order_fields = {
         "Financial Status": status,
         "Paid at": created.where(status != "voided", ""),
@@ -191,7 +201,7 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
         "Discount Amount": order_of.map(discount).map("{:.2f}".format),
         "Shipping Method": "Standard",
         "Billing Country": lines["Country"].map(ISO_COUNTRY).fillna("US"),
-        "Cancelled at": created.where(status == "voided", ""),
+        "Cancelled at": created.where(order_of.map(voided_by_time), ""),
         "Payment Method": "Shopify Payments",
         "Refunded Amount": order_of.map(refund).map("{:.2f}".format),
         "Id": order_of.map({no: str(5_000_000 + i) for i, no in enumerate(subtotal.index)}),
@@ -205,10 +215,14 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     customer_of = lines.drop_duplicates("InvoiceNo").set_index("InvoiceNo")["CustomerID"]
     frequency = customer_of[kept[kept].index].value_counts()
     is_custom = lines["StockCode"] == ""
+    # the goods' revenue: what the order sold for less its tips and its partial refund (the
+    # discounts and refunds fall on the goods; the planted amounts never exceed them)
+    goods_revenue = sold_for - tips - refund
+    assert (goods_revenue[kept] >= 0).all()
     truth = {
         "layout": "shopify",
         "currency": "USD",
-        "net_revenue": round(float((sold_for - refund)[kept].sum()), 2),
+        "net_revenue": round(float(goods_revenue[kept].sum()), 2),
         "orders": int(kept.sum()),
         "customers": int(len(frequency)),
         "frequency": {_customer_key(c): int(n) for c, n in frequency.items()},
@@ -226,8 +240,12 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
             "partial_refund_amount": round(float(refund[partial].sum()), 2),
             "discounted_orders": int(discounted.sum()),
             "discount_amount_kept_orders": round(float(discount[kept].sum()), 2),
+            "voided_by_status_only": int((voided & ~voided_by_time).sum()),
+            "refunded_in_full_by_amount_only": int((refunded & (status_of != "refunded")).sum()),
             "custom_item_lines": int(is_custom.sum()),
-            "custom_item_lines_kept": int(is_custom[order_of.map(kept)].sum()),
+            "custom_item_lines_kept": int((is_custom & ~is_tip)[order_of.map(kept)].sum()),
+            "tip_lines_kept_orders": int(is_tip[order_of.map(kept)].sum()),
+            "tips_kept_orders": round(float(tips[kept].sum()), 2),
         },
     }
     return export, truth

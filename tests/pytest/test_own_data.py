@@ -563,7 +563,7 @@ def test_the_files_of_one_history_write_dates_alike(tmp_path):
 @pytest.mark.parametrize(
     ("written", "expected"),
     [
-        # a US office-supplies export: day first, two-digit years, no time
+        # day first, two-digit years, no time (the newer Superstore sample's dates)
         (["03/01/19", "25/12/19", "31/01/20"], ["2019-01-03", "2019-12-25", "2020-01-31"]),
         # month first, two-digit years, with times
         (["12/1/10 8:26", "12/13/10 17:05"], ["2010-12-01 08:26", "2010-12-13 17:05"]),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import PROJECT, build_warehouse, frame, query
+from conftest import BUILD_OUTPUT, PROJECT, build_warehouse, frame, query
 from retail_segments import synthetic_shops
 from test_own_data import LINE_AMOUNT_MAPPING, SHOPIFY_MAPPING, WOOCOMMERCE_MAPPING, _lines
 from test_own_data import _problem as problem
@@ -37,26 +37,29 @@ def test_a_line_amount_gives_the_unit_price_and_a_profit_the_unit_cost(tmp_path)
     read_lines = read(path, columns={"LineAmount": "Sales", "LineProfit": "Profit"})
     assert list(read_lines["LineAmount"]) == [15.3, 7.5, -5.1]
     assert list(read_lines["UnitPrice"].isna()) == [True] * 3  # staging divides (SQL)
-    # a price and an amount, or a cost and a profit, stand for each other: one of each
-    both = lines.assign(UnitPrice="2.55")
+    # a price and an amount, or a cost and a profit, stand for each other: a mapped one
+    # stands for its group (the file's UnitPrice is not read beside a mapped LineAmount) ...
+    both = lines.assign(UnitPrice="2.55", UnitCost="1.00")
     both.to_csv(path, index=False)
-    assert problem(path, columns={"LineAmount": "Sales"}) == (
+    read_both = read(path, columns={"LineAmount": "Sales", "LineProfit": "Profit"})
+    assert read_both["UnitPrice"].isna().all() and read_both["UnitCost"].isna().all()
+    # ... and two of a group, mapped or found by their names, stop with one line
+    assert problem(path, columns={"LineAmount": "Sales", "UnitPrice": "UnitPrice"}) == (
         "orders.csv: UnitPrice and LineAmount are both given ('UnitPrice', 'Sales'); they "
         "stand for each other: map one"
     )
+    assert problem(
+        path, columns={"LineAmount": "Sales", "LineProfit": "Profit", "UnitCost": "UnitCost"}
+    ) == (
+        "orders.csv: UnitCost and LineProfit are both given ('UnitCost', 'Profit'); they "
+        "stand for each other: map one"
+    )
+    both.rename(columns={"Sales": "Line Amount"}).to_csv(path, index=False)
+    assert problem(path).startswith("orders.csv: UnitPrice and LineAmount are both given")
     lines.drop(columns=["Sales"]).to_csv(path, index=False)
     assert problem(path).startswith(
         "orders.csv: required column UnitPrice or LineAmount is missing (accepted names: "
         "UnitPrice: unitprice, price, unit_price; LineAmount: lineamount, line_amount, "
-    )
-    both.assign(UnitCost="1.00").to_csv(path, index=False)
-    assert problem(path, columns={"LineProfit": "Profit", "LineAmount": "Sales"}).startswith(
-        "orders.csv: UnitPrice and LineAmount are both given"
-    )
-    lines.assign(UnitCost="1.00").to_csv(path, index=False)
-    assert problem(path, columns={"LineProfit": "Profit", "LineAmount": "Sales"}) == (
-        "orders.csv: UnitCost and LineProfit are both given ('UnitCost', 'Profit'); they "
-        "stand for each other: map one"
     )
 
 
@@ -207,7 +210,17 @@ def test_a_shopify_export_gives_the_planted_truth_to_the_cent(shopify_build):
         bridge["removed by cancelled_order"][0] + bridge["removed by refunded_order"][0]
         == planted["voided_or_refunded_lines"]
     )
+    # each way of saying it is planted: a voided status without a cancellation time, a
+    # refund of the whole order under partially_refunded
+    assert planted["voided_by_status_only"] and planted["refunded_in_full_by_amount_only"]
     assert bridge["partial refunds"][1] == -planted["partial_refund_amount"]
+    # tips are no sale of goods: removed as non-products, at their value
+    assert bridge["removed by non_product_code"] == (
+        planted["tip_lines_kept_orders"],
+        -planted["tips_kept_orders"],
+    )
+    assert planted["tip_lines_kept_orders"] > 0
+    assert "removed by cancellation_line" not in bridge
     assert bridge["discounts (line and order)"][1] == -planted["discount_amount_kept_orders"]
     assert bridge["net revenue"][1] == truth["net_revenue"]
     # the steps add up: the file's sale lines less what the rules removed are the kept
@@ -261,7 +274,13 @@ def test_a_line_amount_export_gives_the_planted_truth(line_amount_build):
         db, "select count(*) from marts.fct_invoices where invoice_no like 'CA-%'"
     )[0]
     assert ca_orders == truth["orders_starting_with_c"] > 0
-    assert bridge["removed by cancellation_line"][0] == 0
+    (ca_removed,) = query(
+        db,
+        "select count(*) from intermediate.int_invoice_lines__fates f "
+        "join staging.stg_online_retail__invoice_lines s using (source_row_number) "
+        "where s.invoice_no like 'CA-%' and f.fate != 'kept'",
+    )[0]
+    assert ca_removed == 0
     frequency = dict(query(db, "select customer_id, frequency from marts.customer_rfm"))
     assert frequency == truth["frequency"]
     # the profit gives the cost: unit cost = (amount - profit) / quantity
@@ -273,6 +292,17 @@ def test_a_line_amount_export_gives_the_planted_truth(line_amount_build):
     assert query(db, "select currency_code, currency_source from marts.shop_currency") == [
         ("USD", "var currency")
     ]
+    assert "labelled GBP" not in BUILD_OUTPUT[db]
+
+
+def test_a_shop_without_a_currency_is_told_its_amounts_read_gbp(line_amount_build, tmp_path):
+    """The same export without var currency: GBP by default, and the build says so."""
+    db, _ = line_amount_build
+    export = db.parent / "superstore.csv"
+    unlabelled = tmp_path / "segments.duckdb"
+    build_warehouse(unlabelled, "--raw", str(export), "--columns", str(LINE_AMOUNT_MAPPING))
+    assert query(unlabelled, "select * from marts.shop_currency") == [("GBP", "£", "default")]
+    assert "amounts are labelled GBP" in BUILD_OUTPUT[unlabelled]
 
 
 def test_the_shipped_mappings_are_documented():

@@ -44,7 +44,13 @@ kept as (
 
 ),
 
--- the declared rules (macros/cleaning_rules.sql), their step being their position
+-- the declared rules (macros/cleaning_rules.sql) that remove sale lines, in their order:
+-- not cancellation_line, whose lines are the returns themselves (what they took off the
+-- purchases is the step "cancelled later")
+{%- set removing = [] %}
+{%- for rule in cleaning_rules() if rule.name != 'cancellation_line' %}
+    {%- do removing.append(rule.name) %}
+{%- endfor %}
 rules as (
 
     select
@@ -52,8 +58,8 @@ rules as (
         rule_list.rule_name
     from (
         values
-        {%- for rule in cleaning_rules() %}
-            ({{ loop.index }}, '{{ rule.name }}'){{ "," if not loop.last }}
+        {%- for name in removing %}
+            ({{ loop.index }}, '{{ name }}'){{ "," if not loop.last }}
         {%- endfor %}
     ) as rule_list (step, rule_name)
 
@@ -116,7 +122,7 @@ steps as (
     left join by_fate on rules.rule_name = by_fate.fate
     union all
     select
-        {{ cleaning_rules() | length }} + netting.after_rules as step,
+        {{ removing | length }} + netting.after_rules as step,
         netting.item,
         netting.lines,
         netting.amount
