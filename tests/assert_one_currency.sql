@@ -16,7 +16,7 @@ declared as (
 
 )
 
-select 'the lines hold ' || cast(count(*) as varchar) || ' currencies' as problem
+select 'the lines hold ' || cast(count(*) as string) || ' currencies' as problem
 from codes
 having count(*) > 1
 union all
