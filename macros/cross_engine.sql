@@ -132,11 +132,15 @@
                     ~ (found.values() | map('first') | join(', ')) ~ ")") }}
             {%- endif -%}
         {%- endfor -%}
-        {#- a price, as UnitPrice or as LineAmount, as the loader requires -#}
-        {%- if 'UnitPrice' not in columns and 'LineAmount' not in columns -%}
+        {#- one of a required group (a unit price or a line amount), as the loader requires -#}
+        {%- set group = [] -%}
+        {%- for column in declared if column.meta.get('one_of_required') -%}
+            {%- do group.append(column.name) -%}
+        {%- endfor -%}
+        {%- if group and not (group | select('in', columns) | list) -%}
             {{ exceptions.raise_compiler_error(
-                "error: " ~ name ~ ": required column UnitPrice (or LineAmount) is missing "
-                ~ "(found: " ~ (found.values() | map('first') | join(', ')) ~ ")") }}
+                "error: " ~ name ~ ": required column " ~ (group | join(' or '))
+                ~ " is missing (found: " ~ (found.values() | map('first') | join(', ')) ~ ")") }}
         {%- endif -%}
         {%- set q = {} -%}
         {%- for canonical, column in columns.items() -%}

@@ -100,17 +100,20 @@
                     ~ column.name) -%}
             {%- endif -%}
         {%- endfor -%}
-        {#- a price, as UnitPrice or as LineAmount (the group one_of: price) -#}
-        {%- set priced = [] -%}
-        {%- for column in declared if column.meta.get('one_of') == 'price'
-                and mapping.get(column.name, column.name) | lower in present -%}
-            {%- do priced.append(column.name) -%}
+        {#- exactly one of a required group (a unit price or a line amount) -#}
+        {%- set group = [] -%}
+        {%- set given_of_group = [] -%}
+        {%- for column in declared if column.meta.get('one_of_required') -%}
+            {%- do group.append(column.name) -%}
+            {%- if mapping.get(column.name, column.name) | lower in present -%}
+                {%- do given_of_group.append(column.name) -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- if priced | length != 1 -%}
+        {%- if group and given_of_group | length != 1 -%}
             {{ exceptions.raise_compiler_error(
-                "the order_lines model " ~ model ~ " must have one of UnitPrice and LineAmount "
-                ~ "(has " ~ (priced | join(' and ') if priced else 'neither') ~ "; columns: "
-                ~ present.values() | join(', ') ~ "); map it with var raw_columns") }}
+                "the order_lines model " ~ model ~ " must have one of " ~ (group | join(' and '))
+                ~ " (has " ~ (given_of_group | join(' and ') if given_of_group else 'neither')
+                ~ "; columns: " ~ present.values() | join(', ') ~ "); map it with var raw_columns") }}
         {%- endif -%}
         {#- the lines' order: it decides which of two exact duplicates is kept and the ties
             of cancellation matching, as the file order does for the shop's files -#}

@@ -25,16 +25,4 @@ select
     country,
     is_cancellation
 from {{ ref('int_invoice_lines__complete') }}
-group by
-    invoice_no,
-    stock_code,
-    description,
-    quantity,
-    invoiced_at,
-    unit_price,
-    unit_cost,
-    has_derived_stock_code,
-    line_discount,
-    customer_id,
-    country,
-    is_cancellation
+group by all

@@ -754,10 +754,6 @@ class AmbiguousDates(RawInputError):
         self.readings = tuple(layout for layout, _ in readings)
 
 
-# the canonical column of the orders' currency code (one build is one currency)
-CURRENCY_COLUMN = "Currency"
-
-
 def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> list[str]:
     """One pass over the file: required values are there, every value types and lies
     within bounds, and there are rows. Every problem, in column order, each one line."""
@@ -795,7 +791,8 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
     if row[0] == 0:
         return [f"{name}: the file has a header but no rows"]
     problems = []
-    currency = typed_input.mapping.get(CURRENCY_COLUMN)
+    currency_column = raw_schema.currency_column()
+    currency = typed_input.mapping.get(currency_column)
     if currency is not None:
         code = f"upper(trim(cast({_q(currency)} as varchar)))"
         typed_input.currencies = tuple(
@@ -806,7 +803,7 @@ def find_problems(conn: duckdb.DuckDBPyConnection, typed_input: TypedInput) -> l
         )
         if len(typed_input.currencies) > 1:
             problems.append(
-                f"{name}: column {CURRENCY_COLUMN} holds {len(typed_input.currencies)} "
+                f"{name}: column {currency_column} holds {len(typed_input.currencies)} "
                 f"currencies ({', '.join(typed_input.currencies[:5])}); one build is one "
                 "currency: build each currency's orders apart"
             )
@@ -1190,7 +1187,7 @@ def _same_currency(earlier: list[RawInvoiceReader], other: RawInvoiceReader) -> 
         if not mine or not theirs or mine == theirs:
             continue
         raise RawInputError(
-            f"{other.path.name}: column {CURRENCY_COLUMN} is {', '.join(mine)}, but "
+            f"{other.path.name}: column {raw_schema.currency_column()} is {', '.join(mine)}, but "
             f"{reader.path.name} is in {', '.join(theirs)}; one build is one currency: "
             "build each currency's orders apart"
         )

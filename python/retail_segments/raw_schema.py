@@ -26,6 +26,7 @@ class Column:
     required: bool = True  # the file must have the column
     values_required: bool = True  # every line must have a value in it
     identifies_order: bool = False  # the lines of one order share its value
+    holds_currency: bool = False  # the orders' currency code (one build is one currency)
     # columns of one group (price: UnitPrice or LineAmount) stand for each other: a file
     # gives at most one of a group, and exactly one where the group is required
     one_of: str = ""
@@ -57,6 +58,7 @@ def columns(project: Path | None = None) -> tuple[Column, ...]:
                 required=bool(meta["required"]),
                 values_required=bool(meta["values_required"]),
                 identifies_order=bool(meta.get("identifies_order", False)),
+                holds_currency=bool(meta.get("holds_currency", False)),
                 one_of=str(meta.get("one_of", "")),
                 one_of_required=bool(meta.get("one_of_required", False)),
             )
@@ -67,4 +69,10 @@ def columns(project: Path | None = None) -> tuple[Column, ...]:
 def order_column(project: Path | None = None) -> str:
     """The column whose value the lines of one order share (the invoice number)."""
     (name,) = (column.name for column in columns(project) if column.identifies_order)
+    return name
+
+
+def currency_column(project: Path | None = None) -> str:
+    """The column that holds the orders' currency code."""
+    (name,) = (column.name for column in columns(project) if column.holds_currency)
     return name

@@ -167,7 +167,8 @@ MUTATIONS = {
         "from {{ ref('int_sales_lines__priced') }}",
         "from {{ ref('int_sales_lines__priced') }}\nunion all\nselect\n"
         "    source_row_number, invoice_no, invoiced_at, customer_id, country, stock_code,\n"
-        "    description, quantity, quantity_canceled, net_quantity, unit_price, line_revenue,\n"
+        "    has_derived_stock_code, description, quantity, quantity_canceled, net_quantity,\n"
+        "    unit_price, gross_revenue, discount_amount, refund_amount, line_revenue,\n"
         "    unit_cost, line_cost, line_revenue - line_cost\n"
         "from {{ ref('int_sales_lines__priced') }}\nwhere source_row_number % 211 = 3",
         {FATE_TEST, UNIQUE_SALES_LINE},

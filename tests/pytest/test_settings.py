@@ -146,11 +146,27 @@ def test_the_raw_layout_is_declared_once():
     from retail_segments import raw_schema
 
     declared = raw_schema.columns(PROJECT)
-    # the layout the bad-input tests write files in, and the values they leave empty
-    # UnitCost: optional, for gross margin (issue #21)
-    assert [c.name for c in declared] == [*COLUMNS, "UnitCost"]
-    assert not any(c.required or c.values_required for c in declared if c.name == "UnitCost")
-    assert {c.name for c in declared if c.values_required} == REQUIRED_VALUES
+    # the layout the bad-input tests write files in, and the values they leave empty;
+    # then the optional ones: UnitCost for gross margin, and what shop systems record
+    # (line amounts and profit, discounts, refunds, status, cancellation, currency)
+    optional = [
+        "UnitCost",
+        "LineAmount",
+        "LineProfit",
+        "LineDiscount",
+        "OrderDiscount",
+        "RefundedAmount",
+        "OrderStatus",
+        "CancelledAt",
+        "Currency",
+    ]
+    assert [c.name for c in declared] == [*COLUMNS, *optional]
+    assert not any(c.required for c in declared if c.name in optional)
+    # UnitPrice or LineAmount: one of them, with every line's value
+    price = [c for c in declared if c.one_of == "price"]
+    assert [c.name for c in price] == ["UnitPrice", "LineAmount"]
+    assert all(c.one_of_required and c.values_required and not c.required for c in price)
+    assert {c.name for c in declared if c.values_required} == REQUIRED_VALUES | {"LineAmount"}
     assert {c.sql_type for c in declared} == {"VARCHAR", "BIGINT", "TIMESTAMP", "DOUBLE"}
     aliases = {alias for column in declared for alias in column.aliases}
     assert {"invoice", "price", "customer id"} <= aliases  # the Online Retail II layout
