@@ -2,11 +2,13 @@
 not move a figure did not.
 
     python bench/compare_marts.py before.duckdb after.duckdb [--digits 9] [--schemas marts]
+                                  [--renamed OLD=NEW ...]
 
 Each table present in either file is read whole, sorted on all its columns, and compared row
 by row; doubles are compared at `--digits` significant digits (a sum computed in another
 order differs in its last bits). Prints one line per table (`same`, or what differs) and
-exits 1 when any table differs or is missing on one side.
+exits 1 when any table differs or is missing on one side. A table renamed by the change
+(`--renamed OLD=NEW`) is read under its old name before and its new name after.
 """
 
 from __future__ import annotations
@@ -41,15 +43,21 @@ def _normalised(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     return out.sort_values(list(out.columns), kind="stable").reset_index(drop=True)
 
 
-def compare(before: str, after: str, digits: int, schemas: list[str]) -> list[str]:
-    """One line per table; lines starting with `DIFF` or `MISSING` are failures."""
+def compare(
+    before: str, after: str, digits: int, schemas: list[str], renamed: dict[str, str] | None = None
+) -> list[str]:
+    """One line per table; lines starting with `DIFF` or `MISSING` are failures. `renamed`
+    maps old table names (before) to new ones (after)."""
     a = duckdb.connect(before, read_only=True)
     b = duckdb.connect(after, read_only=True)
+    old_name = {new: old for old, new in (renamed or {}).items()}
     lines = []
     for schema, table in sorted(_tables(a, schemas) | _tables(b, schemas)):
         name = f"{schema}.{table}"
+        if table in old_name:
+            name = f"{schema}.{table} (was {old_name[table]})"
         try:
-            left = a.sql(f'select * from "{schema}"."{table}"').df()
+            left = a.sql(f'select * from "{schema}"."{old_name.get(table, table)}"').df()
         except duckdb.Error:
             lines.append(f"MISSING in {before}: {name}")
             continue
@@ -80,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after")
     parser.add_argument("--digits", type=int, default=9, help="significant digits of doubles")
     parser.add_argument("--schemas", nargs="*", default=["marts"], help="schemas ([] = all)")
+    parser.add_argument(
+        "--renamed", nargs="*", default=[], metavar="OLD=NEW", help="tables the change renamed"
+    )
     args = parser.parse_args(argv)
-    lines = compare(args.before, args.after, args.digits, args.schemas)
+    renamed = dict(pair.split("=", 1) for pair in args.renamed)
+    lines = compare(args.before, args.after, args.digits, args.schemas, renamed)
     print("\n".join(lines))
     failures = [line for line in lines if not line.startswith("same")]
     print(f"{len(lines) - len(failures)} tables same, {len(failures)} differ or missing")

@@ -2,5 +2,5 @@
 select
     count_if(is_chosen) as chosen_candidates,
     count_if(is_statistical_best) as statistically_best_candidates
-from {{ ref('cluster_model_selection') }}
+from {{ ref('segment_model_selection') }}
 having count_if(is_chosen) != 1 or count_if(is_statistical_best) != 1

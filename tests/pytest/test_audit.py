@@ -145,7 +145,7 @@ UNIQUE_SALES_LINE = "test.retail_segments.unique_fct_sales_lines_sales_line_id"
 MUTATIONS = {
     # a filter step that silently loses a few product lines: only the fate test sees it
     "drops_rows": (
-        "models/cleaning/int_sales_lines__products.sql",
+        "models/intermediate/cleaning/int_sales_lines__products.sql",
         "where {{ cleaning_rule_filter(",
         "where lines.source_row_number % 97 != 5 and {{ cleaning_rule_filter(",
         {FATE_TEST},
@@ -153,7 +153,7 @@ MUTATIONS = {
     # a filter step that lets a few zero-priced lines through, which the fates remove:
     # only the fate test sees it
     "keeps_removed_rows": (
-        "models/cleaning/int_sales_lines__priced.sql",
+        "models/intermediate/cleaning/int_sales_lines__priced.sql",
         "where {{ cleaning_rule_filter('int_sales_lines__priced') }}",
         "where {{ cleaning_rule_filter('int_sales_lines__priced') }}"
         " or lines.source_row_number % 3 = 0",
@@ -163,7 +163,7 @@ MUTATIONS = {
     # (a repeat in an earlier step is caught there by that step's grain test, and the fate
     # test is then skipped)
     "duplicates_rows": (
-        "models/core/fct_sales_lines.sql",
+        "models/marts/core/fct_sales_lines.sql",
         "from {{ ref('int_sales_lines__priced') }}",
         "from {{ ref('int_sales_lines__priced') }}\nunion all\nselect\n"
         "    source_row_number, invoice_no, invoiced_at, customer_id, country, stock_code,\n"
@@ -224,7 +224,7 @@ NEW_RULE = """
 
 def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_audit(tmp_path):
     """Issue #20: a cleaning rule is declared once. Added in a copy of the project by
-    touching only macros/cleaning_rules.sql, it is applied by the chain, classified in the
+    touching only macros/cleaning/cleaning_rules.sql, it is applied by the chain, classified in the
     fates and counted in the audit as step 7, and the fate test still passes: the lines it
     removes are exactly the lines of more than 12 units that the unchanged project kept."""
     raw, _ = synthetic.generate(tmp_path / "raw.parquet", customers=150, seed=7)

@@ -30,7 +30,7 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
             synthetic_db,
             "select algorithm, n_clusters, silhouette, smallest_cluster_share, stability, "
             "is_chosen, calinski_harabasz, davies_bouldin, inertia, bic, is_statistical_best "
-            "from marts.cluster_model_selection",
+            "from marts.segment_model_selection",
         ),
         columns=[
             "algorithm",
@@ -57,7 +57,7 @@ def test_selection_table_follows_the_written_rule(synthetic_db):
     ((k_min, k_max, choose_min, choose_max, min_share, min_stability, tolerance),) = query(
         synthetic_db,
         "select distinct k_min, k_max, choose_k_min, choose_k_max, min_cluster_share, "
-        "min_stability, silhouette_tolerance from marts.cluster_model_selection",
+        "min_stability, silhouette_tolerance from marts.segment_model_selection",
     )
     # the embedded build overrides none: the settings' own defaults
     defaults = clustering.ClusteringSettings()
@@ -90,7 +90,7 @@ def test_real_data_segmentation_is_actionable(real_allocate_db):
     chosen = query(
         real_allocate_db,
         "select n_clusters, stability, smallest_cluster_share, choose_k_min, choose_k_max, "
-        "min_stability, min_cluster_share from marts.cluster_model_selection where is_chosen",
+        "min_stability, min_cluster_share from marts.segment_model_selection where is_chosen",
     )
     assert len(chosen) == 1
     k, stability, smallest, choose_min, choose_max, min_stability, min_share = chosen[0]
@@ -161,7 +161,7 @@ def test_two_builds_give_identical_segments(synthetic_db, tmp_path):
     assert query(again, sql) == query(synthetic_db, sql)
     sql = (
         "select algorithm, n_clusters, seed, round(silhouette, 9), round(stability, 9), "
-        "is_chosen from marts.cluster_model_selection order by algorithm, n_clusters"
+        "is_chosen from marts.segment_model_selection order by algorithm, n_clusters"
     )
     assert query(again, sql) == query(synthetic_db, sql)
 

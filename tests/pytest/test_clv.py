@@ -67,7 +67,7 @@ def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, 
             "int_clv_parameters",
             "int_clv_holdout",
             "clv_evaluation",
-            "churn_risk_calibration",
+            "clv_churn_risk_calibration",
         ],
         {"clv_calibration_end": "2011-09-09"},
     )
@@ -77,7 +77,7 @@ def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, 
     # and the churn risk made in September expects more churn than the Christmas quarter
     # brings: the README's caveat (the issue measured 5.8, 11.2 and 13.8 points)
     bands = frame(
-        copy, "select * from marts.churn_risk_calibration where group_type = 'band'"
+        copy, "select * from marts.clv_churn_risk_calibration where group_type = 'band'"
     ).set_index("group_value")
     assert (bands["calibration_error"] > 0).all()
     assert bands.loc[["Medium", "High"], "calibration_error"].min() > 0.08
@@ -87,7 +87,9 @@ def test_churn_risk_is_calibrated_on_the_real_mid_year_holdout(real_allocate_db)
     """Issue #22: the churn risk made at the calibration end (2011-06-06, the middle of the
     span) against who then bought nothing for 90 days, counted here from fct_invoices."""
     db = real_allocate_db
-    rows = frame(db, "select * from marts.churn_risk_calibration order by group_type, group_order")
+    rows = frame(
+        db, "select * from marts.clv_churn_risk_calibration order by group_type, group_order"
+    )
     bands = rows[rows["group_type"] == "band"].set_index("group_value")
     assert list(bands.index) == ["Low", "Medium", "High"]
     # every band within 5 points (measured: +2.6, -0.7, +1.1)

@@ -13,7 +13,7 @@ def _evaluation(db, protocol="first_invoice_features_time_split"):
     return frame(
         db,
         "select target, model, model_kind, metric, value, ci_low, ci_high, n_train, n_test "
-        f"from marts.prediction_evaluation where protocol = '{protocol}'",
+        f"from marts.new_customer_prediction_evaluation where protocol = '{protocol}'",
     )
 
 
@@ -118,7 +118,7 @@ def test_newcomers_get_an_action_and_the_evaluated_models(synthetic_db):
             """
             with primary_scores as (
                 select target, model, value, ci_low
-                from marts.prediction_evaluation
+                from marts.new_customer_prediction_evaluation
                 where protocol = 'first_invoice_features_time_split'
                     and metric = case target when 'will_return' then 'roc_auc'
                         else 'balanced_accuracy' end
@@ -285,7 +285,7 @@ def test_newcomers_value_tiers_are_named_for_newcomers(real_allocate_db):
         "select predicted_value_tier_name, count(*) as n from marts.new_customer_predictions "
         "group by 1",
     )
-    evaluation = frame(db, "select * from marts.prediction_evaluation")
+    evaluation = frame(db, "select * from marts.new_customer_prediction_evaluation")
     if prediction.best_models(evaluation)["value_tier"] == "majority_baseline":
         assert list(predicted["predicted_value_tier_name"]) == ["One-off or small repeat buyer"]
     else:

@@ -530,8 +530,8 @@ def test_segment_colours_follow_the_segment_table():
 
 
 def test_sql_shares_and_counts_read_as_the_report_writes_them():
-    """segment_overview's headline is written in SQL (macros/formatting.sql); each number in
-    it must read exactly as report_format writes it elsewhere on the page."""
+    """segment_overview's headline is written in SQL (macros/segments/formatting.sql); each
+    number in it must read exactly as report_format writes it elsewhere on the page."""
     import duckdb
     import jinja2
 

@@ -120,7 +120,7 @@ def test_history_is_set_based_and_lapsing_customers_drift_down(real_reference_db
     assert lapsed[1] > 500 and lapsed[0] == lapsed[1]
     moves = query(
         db,
-        "select sum(customers) from marts.segment_transitions "
+        "select sum(customers) from marts.rfm_segment_transitions "
         "where snapshot_month = date '2011-12-01'",
     )
     assert moves == [(4_334,)]

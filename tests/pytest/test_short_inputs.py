@@ -78,7 +78,7 @@ def test_short_input_builds_and_says_what_it_left_out(name, tmp_path):
     customers = query(db, "select count(*), count(segment_name) from marts.customer_segments")[0]
     assert customers[0] >= 1 and customers[0] == customers[1]
     # what was left out is empty, and what was not is there
-    (predictions,) = query(db, "select count(*) from marts.prediction_evaluation")[0]
+    (predictions,) = query(db, "select count(*) from marts.new_customer_prediction_evaluation")[0]
     assert (predictions == 0) == ("prediction" in said)
     (segments,) = query(db, "select count(*) from marts.segment_profiles")[0]
     assert (segments == 1) == ("clustering" in said)

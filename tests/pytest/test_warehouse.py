@@ -406,7 +406,7 @@ def test_report_degrades_gracefully_without_optional_marts(synthetic_db, tmp_pat
         for table in (
             "segment_profiles",
             "rfm_segment_summary",
-            "prediction_evaluation",
+            "new_customer_prediction_evaluation",
             "segment_overview",
         ):
             con.execute(f"drop table marts.{table}")
@@ -414,7 +414,8 @@ def test_report_degrades_gracefully_without_optional_marts(synthetic_db, tmp_pat
     assert result.returncode == 0, result.stderr
     assert "not shown: marts.segment_profiles is not in this warehouse" in result.stdout
     assert "not shown: marts.segment_overview is not in this warehouse" in result.stdout
-    assert "Not shown: marts.prediction_evaluation is not in this warehouse" in out.read_text()
+    missing_mart = "Not shown: marts.new_customer_prediction_evaluation is not in this warehouse"
+    assert missing_mart in out.read_text()
 
     missing = run_segments("report", "--db", str(tmp_path / "nope.duckdb"), cwd=tmp_path)
     assert missing.returncode == 2 and "warehouse not found" in missing.stderr

@@ -1,4 +1,4 @@
--- What each cleaning rule (macros/cleaning_rules.sql) removed, in order: the fates of
+-- What each cleaning rule (macros/cleaning/cleaning_rules.sql) removed, in order: the fates of
 -- int_invoice_lines__fates counted
 -- (every raw line is kept or removed by exactly one rule, tested by
 -- assert_every_raw_row_has_one_fate), with what cancellation matching did.
@@ -42,7 +42,7 @@ cancellations as (
 
 rules as (
 
-    -- the declared rules (macros/cleaning_rules.sql), their step being their position
+    -- the declared rules (macros/cleaning/cleaning_rules.sql), their step being their position
     select
         rule_list.step,
         rule_list.rule_name,

@@ -1,5 +1,5 @@
 -- Each raw file and what became of its lines: one row per file and fate (kept, or the
--- cleaning rule of macros/cleaning_rules.sql that removed the line), files in the order
+-- cleaning rule of macros/cleaning/cleaning_rules.sql that removed the line), files in the order
 -- they were read. A folder of monthly exports is counted file by file; the fates of all
 -- files add up to the audit (assert_file_fates_add_up_to_the_audit).
 with

@@ -44,7 +44,7 @@ kept as (
 
 ),
 
--- the declared rules (macros/cleaning_rules.sql) that remove sale lines, in their order:
+-- the declared rules (macros/cleaning/cleaning_rules.sql) that remove sale lines, in their order:
 -- not cancellation_line, whose lines are the returns themselves (what they took off the
 -- purchases is the step "cancelled later")
 {%- set removing = [] %}

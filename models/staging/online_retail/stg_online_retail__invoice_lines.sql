@@ -3,7 +3,7 @@ with
 source as (
 
     -- the shop's files (the source), or a model of the project this one is a package of
-    -- (var order_lines): macros/order_lines.sql
+    -- (var order_lines): macros/sources/order_lines.sql
     {{ order_lines() }}
 
 ),

@@ -1,0 +1,10 @@
+{#- The fct_invoices column a customer's value is measured in for lifetime value: revenue,
+    or margin (var clv_value_basis), which needs unit costs in the export. -#}
+{% macro clv_value_column() -%}
+    {%- set basis = var('clv_value_basis', 'revenue') -%}
+    {%- if basis not in ('revenue', 'margin') -%}
+        {{ exceptions.raise_compiler_error(
+            "var clv_value_basis is '" ~ basis ~ "'; use revenue or margin") }}
+    {%- endif -%}
+    {{ basis }}
+{%- endmacro %}
