@@ -1,6 +1,6 @@
 """Benchmark the full build on one input and write the results into bench/results/.
 
-    python -m retail_segments.bench --raw FILE --name NAME [--matching reference] [--runs 2]
+    python bench/benchmark.py --raw FILE --name NAME [--matching reference] [--runs 2]
                                     [--campaigns CAMPAIGNS.csv]
 
 For the input it times:
@@ -35,9 +35,8 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-
-from . import publish
-from .cli import project_dir
+from retail_segments import publish
+from retail_segments.cli import project_dir
 
 # loads the raw file (the source plugin runs when this model first reads the source)
 STAGING_MODEL = "stg_online_retail__invoice_lines"
@@ -372,7 +371,7 @@ def summary(results: Path) -> str:
             f"{r['machine']['memory_gib']} GiB |\n"
         )
     return (
-        "# Benchmark results\n\nWritten by `python -m retail_segments.bench` "
+        "# Benchmark results\n\nWritten by `python bench/benchmark.py` "
         "(see bench/README.md); "
         "one row per input. Times in seconds, memory in GiB.\n\n"
         "| input | lines | customers | full build | peak memory | floor | copy floor | "
@@ -415,7 +414,7 @@ def growth(results: Path, names: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m retail_segments.bench", description=__doc__.split("\n\n")[0]
+        prog="python bench/benchmark.py", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--raw", help="raw invoice file (.parquet or .csv)")
     parser.add_argument("--name", help="name of the result, e.g. real_1x")
@@ -433,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         help="builds in a row into the same warehouse; the last one is reported (a first "
         "build parses the whole dbt project, a repeated one only what changed)",
     )
-    parser.add_argument("--campaigns", help="campaigns file to declare (README 'Campaigns')")
+    parser.add_argument("--campaigns", help="campaigns file to declare (docs/methods/campaigns.md)")
     args = parser.parse_args(argv)
     results = Path(args.results) if args.results else project_dir() / "bench" / "results"
     if args.growth:

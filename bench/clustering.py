@@ -1,6 +1,6 @@
 """Benchmark the behavioural clustering alone at a given number of customers.
 
-    python -m retail_segments.bench_clustering --customers 1000000
+    python bench/clustering.py --customers 1000000
 
 Builds standardised log RFM features for that many customers (six planted groups, like the
 synthetic archetypes), then runs what the dbt Python models run: every candidate with its
@@ -18,10 +18,9 @@ import time
 
 import numpy as np
 import pandas as pd
-
-from . import clustering
-from .bench import commit, machine
-from .cli import project_dir
+from benchmark import commit, machine
+from retail_segments import clustering
+from retail_segments.cli import project_dir
 
 # centres of planted groups in (z_recency, z_frequency, z_monetary), with their shares
 GROUPS = (
@@ -53,7 +52,7 @@ def features(customers: int, seed: int = 42) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m retail_segments.bench_clustering")
+    parser = argparse.ArgumentParser(prog="python bench/clustering.py")
     parser.add_argument("--customers", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     settings = clustering.ClusteringSettings()

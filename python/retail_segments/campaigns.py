@@ -196,73 +196,102 @@ def measure(
             window_end=pd.Timestamp(campaign.window_end).date(),
         )
         audience = by_campaign.get(campaign.campaign_key, empty)
-        segments = targets[targets["campaign_key"] == campaign.campaign_key].sort_values(
-            "target_segment"
-        )
-        levels = [(CAMPAIGN_LEVEL, None, audience, bool(segments["is_known_segment"].any()))]
-        for segment in segments.itertuples(index=False):
-            levels.append(
-                (
-                    SEGMENT_LEVEL,
-                    segment.target_segment,
-                    audience[audience["target_segment"] == segment.target_segment],
-                    bool(segment.is_known_segment),
-                )
-            )
         # a campaign of one segment: its campaign row is its segment row, same numbers
         comparisons: dict[tuple, Comparison] = {}
-        for level, segment_name, group, known in levels:
-            control = group["control_group"].to_numpy(bool)
-            members_of = tuple(sorted(group["target_segment"].unique()))
-            for metric, column in OUTCOME_METRICS[campaign.outcome]:
-                values = group[column].to_numpy(float)
-                treatment_values, control_values = values[~control], values[control]
-                status, verdict, days_left = status_of(
+        for level, segment_name, group, known in _levels(campaign, audience, targets):
+            rows.extend(
+                _level_rows(
                     campaign,
-                    last_data_date,
-                    len(treatment_values),
-                    len(control_values),
+                    level,
+                    segment_name,
+                    group,
                     known,
+                    comparisons,
+                    last_data_date,
                     settings,
                 )
-                row = {
-                    "campaign_key": campaign.campaign_key,
-                    "level": level,
-                    "target_segment": segment_name,
-                    "metric": metric,
-                    "start_date": pd.Timestamp(campaign.start_date),
-                    "window_end": pd.Timestamp(campaign.window_end),
-                    "status": status,
-                    "verdict": verdict,
-                    "days_left": days_left,
-                    "treatment_customers": len(treatment_values),
-                    "control_customers": len(control_values),
-                }
-                # running: the values so far are shown; the interval, the p-value and the
-                # verdict wait for the window to pass (a test read at every rebuild until it
-                # crosses 5% would find effects that are not there)
-                if (
-                    status in ("measured", "running")
-                    and len(treatment_values)
-                    and len(control_values)
-                ):
-                    if status == "running":
-                        treated, held = treatment_values.mean(), control_values.mean()
-                        row.update(
-                            treatment_value=treated,
-                            control_value=held,
-                            uplift=treated - held,
-                            relative_uplift=(treated - held) / held if held else np.nan,
-                        )
-                    else:
-                        key = (metric, members_of)
-                        if key not in comparisons:
-                            seed = _seed(campaign.campaign_key, metric, *members_of)
-                            comparisons[key] = compare(
-                                treatment_values, control_values, settings, seed
-                            )
-                        row.update(comparisons[key].__dict__)
-                        row["verdict"] = verdict_of(comparisons[key])
-                rows.append(row)
+            )
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return table.astype({c: t for c, t in RESULT_COLUMNS.items() if t != "object"})
+
+
+def _levels(campaign, audience: pd.DataFrame, targets: pd.DataFrame) -> list[tuple]:
+    """(level, target segment, audience rows, is the segment known) of the whole campaign,
+    then of each segment it targets (by name)."""
+    segments = targets[targets["campaign_key"] == campaign.campaign_key].sort_values(
+        "target_segment"
+    )
+    levels = [(CAMPAIGN_LEVEL, None, audience, bool(segments["is_known_segment"].any()))]
+    for segment in segments.itertuples(index=False):
+        levels.append(
+            (
+                SEGMENT_LEVEL,
+                segment.target_segment,
+                audience[audience["target_segment"] == segment.target_segment],
+                bool(segment.is_known_segment),
+            )
+        )
+    return levels
+
+
+def _level_rows(
+    campaign,
+    level: str,
+    segment_name: str | None,
+    group: pd.DataFrame,
+    known: bool,
+    comparisons: dict[tuple, Comparison],
+    last_data_date: date,
+    settings: CampaignSettings,
+) -> list[dict]:
+    """One result row per metric of the campaign's outcome at one level. `comparisons`: the
+    campaign's comparisons so far, by metric and the segments compared (a level with the
+    same members reuses them)."""
+    rows = []
+    control = group["control_group"].to_numpy(bool)
+    members_of = tuple(sorted(group["target_segment"].unique()))
+    for metric, column in OUTCOME_METRICS[campaign.outcome]:
+        values = group[column].to_numpy(float)
+        treatment_values, control_values = values[~control], values[control]
+        status, verdict, days_left = status_of(
+            campaign,
+            last_data_date,
+            len(treatment_values),
+            len(control_values),
+            known,
+            settings,
+        )
+        row = {
+            "campaign_key": campaign.campaign_key,
+            "level": level,
+            "target_segment": segment_name,
+            "metric": metric,
+            "start_date": pd.Timestamp(campaign.start_date),
+            "window_end": pd.Timestamp(campaign.window_end),
+            "status": status,
+            "verdict": verdict,
+            "days_left": days_left,
+            "treatment_customers": len(treatment_values),
+            "control_customers": len(control_values),
+        }
+        # running: the values so far are shown; the interval, the p-value and the
+        # verdict wait for the window to pass (a test read at every rebuild until it
+        # crosses 5% would find effects that are not there)
+        if status in ("measured", "running") and len(treatment_values) and len(control_values):
+            if status == "running":
+                treated, held = treatment_values.mean(), control_values.mean()
+                row.update(
+                    treatment_value=treated,
+                    control_value=held,
+                    uplift=treated - held,
+                    relative_uplift=(treated - held) / held if held else np.nan,
+                )
+            else:
+                key = (metric, members_of)
+                if key not in comparisons:
+                    seed = _seed(campaign.campaign_key, metric, *members_of)
+                    comparisons[key] = compare(treatment_values, control_values, settings, seed)
+                row.update(comparisons[key].__dict__)
+                row["verdict"] = verdict_of(comparisons[key])
+        rows.append(row)
+    return rows

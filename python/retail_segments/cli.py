@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from . import publish, synthetic, synthetic_shops
-from .raw_loader import (
+from .raw import (
     CHECKED_STAMP_ENV,
     RawInputError,
     RawInvoiceFiles,

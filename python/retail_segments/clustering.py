@@ -1,6 +1,6 @@
 """Behavioural clustering of customers on their standardised log RFM features.
 
-Called by the dbt Python models in models/fitting/clustering/; the features and
+Called by the dbt Python models in models/intermediate/segments/; the features and
 their scaling are computed in SQL (int_customer_rfm_features), so Python and the SQL
 scoring macro see identical numbers.
 
@@ -38,7 +38,8 @@ ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
 
 @dataclass(frozen=True)
 class ClusteringSettings:
-    """Knobs, read from the models' `config.meta` (see _clustering__models.yml)."""
+    """Knobs, read from the models' `config.meta` (+meta of intermediate/segments in
+    dbt_project.yml, or a model's meta in _int_segments__models.yml)."""
 
     k_min: int = 2  # every candidate k_min..k_max is scored
     k_max: int = 10
@@ -83,7 +84,11 @@ def prepare(features: pd.DataFrame) -> pd.DataFrame:
     return features.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
-def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+def seeded_sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted positions of a bounded sample of n rows: all of them when n <= size, else
+    `size` drawn without replacement by `rng` (one draw, so the caller's seeded generator
+    gives the same sample on every run). Shared by the product categories and the interest
+    segments, which bound their quadratic steps the same way."""
     if n <= size:
         return np.arange(n)
     return np.sort(rng.choice(n, size=size, replace=False))
@@ -150,12 +155,14 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     features = prepare(features)
     fit_rows = features.loc[~features["is_outlier"], list(FEATURES)].to_numpy(float)
     rng = np.random.default_rng(settings.random_state)
-    fit_index = _sample(len(fit_rows), settings.fit_sample, rng)
+    fit_index = seeded_sample(len(fit_rows), settings.fit_sample, rng)
     data = fit_rows[fit_index]
     if len(data) < settings.min_customers:
         return _single_segment(len(data), settings)
-    ward_index = _sample(len(data), settings.agglomerative_sample, rng)
-    stability = StabilityPlan(data[_sample(len(data), settings.stability_sample, rng)], settings)
+    ward_index = seeded_sample(len(data), settings.agglomerative_sample, rng)
+    stability = StabilityPlan(
+        data[seeded_sample(len(data), settings.stability_sample, rng)], settings
+    )
     ward_tree = WardTree(data[ward_index])
 
     candidates = [
@@ -177,7 +184,7 @@ def evaluate_candidates(features: pd.DataFrame, settings: ClusteringSettings) ->
     return _with_rule(selection, settings)
 
 
-# the settings of the selection rule, written beside every candidate (cluster_model_selection)
+# the settings of the selection rule, written beside every candidate (segment_model_selection)
 # so that the report and the tests read the thresholds used rather than repeat them
 RULE_SETTINGS = (
     "k_min",
@@ -239,7 +246,7 @@ def _evaluate(algorithm, k, data, ward_index, ward_tree, stability, settings) ->
     labels = _labels(model, sample)
     sizes = np.bincount(labels, minlength=k)
     silhouette_rng = np.random.default_rng(settings.random_state)
-    sil_index = _sample(len(sample), settings.silhouette_sample, silhouette_rng)
+    sil_index = seeded_sample(len(sample), settings.silhouette_sample, silhouette_rng)
     n_labels = len(np.unique(labels))
     return {
         "algorithm": algorithm,
@@ -350,8 +357,8 @@ def assign_customers(
     everyone = features[list(FEATURES)].to_numpy(float)
     fit_rows = np.flatnonzero(~features["is_outlier"].to_numpy())
     rng = np.random.default_rng(settings.random_state)
-    fit_index = fit_rows[_sample(len(fit_rows), settings.fit_sample, rng)]
-    ward_positions = _sample(len(fit_index), settings.agglomerative_sample, rng)
+    fit_index = fit_rows[seeded_sample(len(fit_rows), settings.fit_sample, rng)]
+    ward_positions = seeded_sample(len(fit_index), settings.agglomerative_sample, rng)
     if algorithm == "agglomerative_ward":
         fit_index = fit_index[ward_positions]
     model = _fit(algorithm, k, seed, everyone[fit_index])
@@ -409,7 +416,7 @@ def project(features: pd.DataFrame, settings: ClusteringSettings) -> pd.DataFram
     else:  # too few customers for a plane: everyone at the origin
         coordinates, explained = np.zeros((len(data), 2)), np.full(2, np.nan)
     rng = np.random.default_rng(settings.random_state)
-    tsne_index = _sample(len(data), settings.tsne_sample, rng)
+    tsne_index = seeded_sample(len(data), settings.tsne_sample, rng)
     tsne = np.full((len(data), 2), np.nan)
     if len(tsne_index) > 5:
         perplexity = min(30.0, (len(tsne_index) - 1) / 3)

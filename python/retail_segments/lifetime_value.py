@@ -1,6 +1,6 @@
 """Customer lifetime value for the warehouse: fits BG/NBD and Gamma-Gamma (retail_segments.clv)
 on the customers' histories (int_clv_histories) and turns the parameters into per-customer
-forecasts and a holdout check. Called by the dbt Python models in models/fitting/clv/.
+forecasts and a holdout check. Called by the dbt Python models in models/intermediate/clv/.
 Time is in days throughout."""
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from . import bootstrap, interests
+from . import bootstrap, interest_segments
 from . import settings as model_settings
 
 TARGETS = ("will_return", "value_tier", "next_interest")
@@ -191,7 +191,7 @@ def first_invoice_features(
     features = pd.DataFrame(index=index)
     for column in ("basket_value", "basket_lines", "basket_items", "basket_products"):
         features[f"log_{column}"] = np.log1p(customers[column].clip(lower=0).to_numpy(float))
-    by_category = interests.share_matrix(spend, "first_invoice_spend", index, categories)
+    by_category = interest_segments.share_matrix(spend, "first_invoice_spend", index, categories)
     features[[f"category_{c}_share" for c in categories]] = by_category.to_numpy()
     bands = ["low", "mid", "high"]
     by_band = spend.pivot_table(
@@ -238,50 +238,24 @@ def prepare_study(
 ) -> Study | None:
     """customers: int_prediction_customers; labels: int_prediction_labels (will_return,
     value_tier_id, later_invoices, later_revenue); spend: int_prediction_category_spend."""
-    # excluded customers play no part: leaving them out bounds the study's memory
-    customers = customers[customers["prediction_role"].isin(["train", "test", "newcomer"])]
-    customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    rng = np.random.default_rng(settings.random_state)
-    for role, limit in (
-        ("train", settings.max_train_customers),
-        ("test", settings.max_test_customers),
-    ):
-        rows = np.flatnonzero(customers["prediction_role"].to_numpy() == role)
-        if len(rows) > limit:
-            dropped = np.setdiff1d(rows, rng.choice(rows, size=limit, replace=False))
-            customers = customers.drop(index=dropped).reset_index(drop=True)
+    customers = _study_customers(customers, settings)
     # the spend of the customers left: each table below is summed for these alone, so
     # summing every customer's rows first (4.5 M at 100x the sample, four times) is waste
     spend = spend[spend["customer_id"].isin(customers["customer_id"])]
-    roles = customers["prediction_role"].value_counts()
-    n_train, n_test = int(roles.get("train", 0)), int(roles.get("test", 0))
     cutoff = customers["cutoff_date"].iloc[0] if len(customers) else None
-    if n_train < MIN_TRAIN or n_test < MIN_TEST:
-        # a small file still builds: the prediction marts stay empty, and say why here
-        print(
-            f"new-customer prediction skipped: {n_train} training and {n_test} test "
-            f"customers (at least {MIN_TRAIN} and {MIN_TEST} needed); the data is too short "
-            "for the horizon (var prediction_horizon_days) or the cut-off (prediction_cutoff)",
-            flush=True,
-        )
+    if not _enough_customers(customers, cutoff):
         return None
-    print(
-        f"new-customer prediction: {n_train:,} training customers (horizons closed before "
-        f"{pd.Timestamp(cutoff):%Y-%m-%d}), {n_test:,} test customers, "
-        f"{int(roles.get('newcomer', 0)):,} newcomers to predict",
-        flush=True,
-    )
     horizon = int(customers["horizon_days"].iloc[0])
     category_ids = sorted(categories["category_id"].tolist())
     train = customers[customers["prediction_role"] == "train"]
     countries = train["country"].value_counts().index[: settings.max_countries].tolist()
     features = first_invoice_features(customers, spend, category_ids, countries)
 
-    segmentation, _, _ = interests.interest_segmentation(
-        interest_spend, baskets, categories, interests.InterestSettings()
+    segmentation, _, _ = interest_segments.interest_segmentation(
+        interest_spend, baskets, categories, interest_segments.InterestSettings()
     )
     index = pd.Index(customers["customer_id"])
-    first_shares = interests.share_matrix(spend, "first_invoice_spend", index, category_ids)
+    first_shares = interest_segments.share_matrix(spend, "first_invoice_spend", index, category_ids)
     first_interest = pd.Series(
         segmentation.segment_ids(first_shares, customers.set_index("customer_id")["basket_value"]),
         index=index,
@@ -290,7 +264,9 @@ def prepare_study(
         customers.loc[customers["prediction_role"].isin(["train", "test"]), "customer_id"]
     )
     returners = labelled[labelled["will_return"].astype(bool)]
-    later_shares = interests.share_matrix(spend, "later_spend", returners.index, category_ids)
+    later_shares = interest_segments.share_matrix(
+        spend, "later_spend", returners.index, category_ids
+    )
     later_basket = returners["later_revenue"] / returners["later_invoices"].clip(lower=1)
     interest_names = {int(i): segmentation.name_of(int(i)) for i in np.unique(segmentation.rank)}
     tier_names = (
@@ -317,6 +293,47 @@ def prepare_study(
         cutoff,
         horizon,
     )
+
+
+def _study_customers(customers: pd.DataFrame, settings: PredictionSettings) -> pd.DataFrame:
+    """The training, test and newcomer customers, sorted by id, with the training and test
+    customers beyond max_train_customers and max_test_customers left out (a seeded draw)."""
+    # excluded customers play no part: leaving them out bounds the study's memory
+    customers = customers[customers["prediction_role"].isin(["train", "test", "newcomer"])]
+    customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(settings.random_state)
+    for role, limit in (
+        ("train", settings.max_train_customers),
+        ("test", settings.max_test_customers),
+    ):
+        rows = np.flatnonzero(customers["prediction_role"].to_numpy() == role)
+        if len(rows) > limit:
+            dropped = np.setdiff1d(rows, rng.choice(rows, size=limit, replace=False))
+            customers = customers.drop(index=dropped).reset_index(drop=True)
+    return customers
+
+
+def _enough_customers(customers: pd.DataFrame, cutoff) -> bool:
+    """Whether there are enough training and test customers to study; the build's output
+    says how many there are either way."""
+    roles = customers["prediction_role"].value_counts()
+    n_train, n_test = int(roles.get("train", 0)), int(roles.get("test", 0))
+    if n_train < MIN_TRAIN or n_test < MIN_TEST:
+        # a small file still builds: the prediction marts stay empty, and say why here
+        print(
+            f"new-customer prediction skipped: {n_train} training and {n_test} test "
+            f"customers (at least {MIN_TRAIN} and {MIN_TEST} needed); the data is too short "
+            "for the horizon (var prediction_horizon_days) or the cut-off (prediction_cutoff)",
+            flush=True,
+        )
+        return False
+    print(
+        f"new-customer prediction: {n_train:,} training customers (horizons closed before "
+        f"{pd.Timestamp(cutoff):%Y-%m-%d}), {n_test:,} test customers, "
+        f"{int(roles.get('newcomer', 0)):,} newcomers to predict",
+        flush=True,
+    )
+    return True
 
 
 STUDY_COLUMNS = {

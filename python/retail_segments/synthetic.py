@@ -396,6 +396,20 @@ def _arch_index(name):
     return next(i for i, a in enumerate(ARCHETYPES) if a.name == name)
 
 
+@dataclass(frozen=True)
+class _Invoices:
+    """A chunk's invoices, one entry each: the customers' then the guests', in time order
+    once `_in_time_order` has sorted them."""
+
+    days: np.ndarray  # day offset from DATA_START
+    lines_mean: np.ndarray  # mean number of product lines
+    customer: np.ndarray  # customer id as a float, NaN on a guest invoice
+    country: np.ndarray  # index into COUNTRIES
+    theme: np.ndarray  # index into THEMES: where most of its lines come from
+    quantity_scale: np.ndarray
+    cancel_rate: np.ndarray  # the chance it is cancelled (in part) later
+
+
 def generate_chunk(
     rng: np.random.Generator,
     catalogue: Catalogue,
@@ -405,49 +419,78 @@ def generate_chunk(
     guest_line_share: float = 0.25,
     campaign: PlantedCampaign | None = None,
 ) -> tuple[pa.Table, pa.Table, int]:
-    """One chunk of customers: raw lines (sorted by time), ground truth, next invoice number."""
+    """One chunk of customers: raw lines (sorted by time), ground truth, next invoice number.
+    The steps draw from `rng` in this order, so the same seed gives the same data."""
     cdf = np.cumsum(_day_weights())
     cdf = cdf / cdf[-1]
     customer_id, archetype, country, theme = _customer_table(rng, n_customers, first_customer_id)
     owner, days = _invoices_for_customers(rng, cdf, archetype)
+    converted = None
     if campaign is not None:
         owner, days, converted = _plant_campaign(rng, cdf, owner, days, customer_id, campaign)
+    invoices = _customer_invoices(owner, days, customer_id, archetype, country, theme)
+    invoices = _with_guest_invoices(rng, cdf, invoices, guest_line_share)
+    invoices, ts = _in_time_order(rng, invoices)
+    n_inv = len(invoices.days)
+    inv_no = first_invoice_no + np.arange(n_inv)
+    n_lines, lines = _product_lines(rng, catalogue, invoices)
+    _add_non_product_lines(rng, lines, invoices)
+    purchase = _finish(lines, inv_no, ts, invoices.customer, invoices.country, prefix="")
+    # cancellations of earlier purchases, 1-30 days later, and the other negative invoices
+    cancel_lines, next_no = _cancellations(
+        rng, catalogue, lines, n_lines, invoices, first_invoice_no + n_inv
+    )
+    table = _with_exact_duplicates(rng, pa.concat_tables([purchase, cancel_lines]))
+    return table, _truth(customer_id, archetype, theme, country, converted), next_no
 
-    lines_mean = np.array([a.lines_per_invoice for a in ARCHETYPES])[archetype[owner]]
-    inv_customer = customer_id[owner].astype(float)
-    inv_country = country[owner]
-    inv_theme = theme[owner]
-    inv_qscale = np.array([a.quantity_scale for a in ARCHETYPES])[archetype[owner]]
-    inv_cancel = np.array([a.cancel_rate for a in ARCHETYPES])[archetype[owner]]
 
-    # Guest invoices (no customer id): large baskets, sized so that about a quarter of
-    # all lines have no customer.
-    customer_lines = float(lines_mean.sum())
+def _customer_invoices(owner, days, customer_id, archetype, country, theme) -> _Invoices:
+    """The customers' invoices (`owner`: the customer of each), with what the customer's
+    archetype, country and favourite theme make of them."""
+    return _Invoices(
+        days=days,
+        lines_mean=np.array([a.lines_per_invoice for a in ARCHETYPES])[archetype[owner]],
+        customer=customer_id[owner].astype(float),
+        country=country[owner],
+        theme=theme[owner],
+        quantity_scale=np.array([a.quantity_scale for a in ARCHETYPES])[archetype[owner]],
+        cancel_rate=np.array([a.cancel_rate for a in ARCHETYPES])[archetype[owner]],
+    )
+
+
+def _with_guest_invoices(rng, cdf, invoices: _Invoices, guest_line_share: float) -> _Invoices:
+    """Guest invoices (no customer id) after the customers': large baskets, sized so that
+    about `guest_line_share` (a quarter) of all lines have no customer."""
+    customer_lines = float(invoices.lines_mean.sum())
     guest_mean = 24.0
     n_guest = int(round(customer_lines * guest_line_share / (1 - guest_line_share) / guest_mean))
     g_days = _sample_days(rng, cdf, np.zeros(n_guest, int), np.full(n_guest, DATA_DAYS - 1))
-    days = np.concatenate([days, g_days])
-    lines_mean = np.concatenate([lines_mean, np.full(n_guest, guest_mean)])
-    inv_customer = np.concatenate([inv_customer, np.full(n_guest, np.nan)])
-    inv_country = np.concatenate([inv_country, np.zeros(n_guest, int)])
-    inv_theme = np.concatenate([inv_theme, rng.integers(0, len(THEMES), n_guest)])
-    inv_qscale = np.concatenate([inv_qscale, np.full(n_guest, 0.7)])
-    inv_cancel = np.concatenate([inv_cancel, np.zeros(n_guest)])
-    n_inv = len(days)
-
-    ts = _timestamps(rng, days)
-    order = np.argsort(ts, kind="stable")
-    days, ts = days[order], ts[order]
-    lines_mean, inv_customer, inv_country = (
-        lines_mean[order],
-        inv_customer[order],
-        inv_country[order],
+    return _Invoices(
+        days=np.concatenate([invoices.days, g_days]),
+        lines_mean=np.concatenate([invoices.lines_mean, np.full(n_guest, guest_mean)]),
+        customer=np.concatenate([invoices.customer, np.full(n_guest, np.nan)]),
+        country=np.concatenate([invoices.country, np.zeros(n_guest, int)]),
+        theme=np.concatenate([invoices.theme, rng.integers(0, len(THEMES), n_guest)]),
+        quantity_scale=np.concatenate([invoices.quantity_scale, np.full(n_guest, 0.7)]),
+        cancel_rate=np.concatenate([invoices.cancel_rate, np.zeros(n_guest)]),
     )
-    inv_theme, inv_qscale, inv_cancel = inv_theme[order], inv_qscale[order], inv_cancel[order]
-    inv_no = first_invoice_no + np.arange(n_inv)
 
-    # ---- product lines
-    n_lines = np.maximum(1, rng.poisson(lines_mean))
+
+def _in_time_order(rng, invoices: _Invoices) -> tuple[_Invoices, np.ndarray]:
+    """The invoices sorted by a timestamp drawn for each (stably), and the timestamps."""
+    ts = _timestamps(rng, invoices.days)
+    order = np.argsort(ts, kind="stable")
+    ordered = {name: values[order] for name, values in vars(invoices).items()}
+    return _Invoices(**ordered), ts[order]
+
+
+def _product_lines(rng, catalogue: Catalogue, invoices: _Invoices) -> tuple[np.ndarray, dict]:
+    """Each invoice's number of product lines, and the lines: most from the invoice's theme,
+    the rest by popularity; quantities scaled by the archetype, a discount on large
+    quantities and a few free lines."""
+    n_inv = len(invoices.days)
+    inv_theme, inv_qscale = invoices.theme, invoices.quantity_scale
+    n_lines = np.maximum(1, rng.poisson(invoices.lines_mean))
     li = np.repeat(np.arange(n_inv), n_lines)
     favourite = rng.random(len(li)) < 0.6
     in_theme = catalogue.theme_offsets[inv_theme[li]] + np.floor(
@@ -470,11 +513,16 @@ def generate_chunk(
         "qty": quantity,
         "price": price,
     }
+    return n_lines, lines
 
-    # ---- non-product lines on purchase invoices
+
+def _add_non_product_lines(rng, lines: dict, invoices: _Invoices) -> None:
+    """Non-product lines on purchase invoices (postage, manual, carriage, bank charges,
+    samples, Amazon fees), appended to `lines` after the product lines."""
+    n_inv = len(invoices.days)
     extras = []
-    foreign = inv_country != 0
-    has_customer = ~np.isnan(inv_customer)
+    foreign = invoices.country != 0
+    has_customer = ~np.isnan(invoices.customer)
     post = np.flatnonzero(foreign & has_customer & (rng.random(n_inv) < 0.6))
     extras.append((post, "POST", rng.integers(1, 4, len(post)), 18.0))
     dot = np.flatnonzero(~has_customer & (rng.random(n_inv) < 0.35))
@@ -499,25 +547,10 @@ def generate_chunk(
             p = np.full(len(inv_idx), fixed_price)
         _append(lines, inv_idx, code, desc, np.asarray(qty, np.int64), p)
 
-    purchase = _finish(lines, inv_no, ts, inv_customer, inv_country, prefix="")
 
-    # ---- cancellations of earlier purchases, 0-30 days later
-    cancel_lines, next_no = _cancellations(
-        rng,
-        cdf,
-        catalogue,
-        lines,
-        n_lines,
-        inv_no,
-        days,
-        inv_customer,
-        inv_country,
-        inv_cancel,
-        first_invoice_no + n_inv,
-    )
-    table = pa.concat_tables([purchase, cancel_lines])
-
-    # ---- exact duplicate lines (as in the real export): ~1% of lines written twice
+def _with_exact_duplicates(rng, table: pa.Table) -> pa.Table:
+    """Exact duplicate lines (as in the real export): ~1% of lines written twice, then every
+    line in time order (stable: a duplicate follows the lines before it)."""
     dup = np.flatnonzero(rng.random(table.num_rows) < 0.01)
     table = pa.concat_tables([table, table.take(dup)])
     order = np.lexsort(
@@ -526,8 +559,12 @@ def generate_chunk(
             pc.cast(table["InvoiceDate"], pa.int64()).to_numpy(),
         )
     )
-    table = table.take(order)
+    return table.take(order)
 
+
+def _truth(customer_id, archetype, theme, country, converted) -> pa.Table:
+    """The planted ground truth per customer; with a campaign (`converted` not None), who
+    bought in its window only because of it."""
     truth = pa.table(
         {
             "customer_id": pa.array(customer_id.astype(str)),
@@ -536,9 +573,9 @@ def generate_chunk(
             "country": pa.array([COUNTRIES[i][0] for i in country]),
         }
     )
-    if campaign is not None:
+    if converted is not None:
         truth = truth.append_column("bought_because_of_campaign", pa.array(converted))
-    return table, truth, next_no
+    return truth
 
 
 def _append(lines, inv_idx, code, desc, qty, price):
@@ -572,23 +609,26 @@ def _finish(lines, inv_no, ts, inv_customer, inv_country, prefix, inv_ts_offset=
 
 
 def _cancellations(
-    rng,
-    cdf,
-    catalogue,
-    lines,
-    n_lines,
-    inv_no,
-    days,
-    inv_customer,
-    inv_country,
-    inv_cancel,
-    next_no,
+    rng, catalogue: Catalogue, lines: dict, n_lines: np.ndarray, invoices: _Invoices, next_no
 ):
     """C invoices: partial or full returns of earlier purchases, returns of purchases made
-    before the data starts, discounts and commission lines."""
+    before the data starts, discounts and commission lines; and A invoices, bad-debt
+    adjustments. Returns them and the next invoice number."""
+    cancels, next_no = _returns(rng, lines, n_lines, invoices, next_no)
+    early_cancels, next_no = _returns_from_before_the_data(rng, catalogue, invoices, next_no)
+    adjustments, next_no = _bad_debt_adjustments(rng, len(invoices.days), next_no)
+    return pa.concat_tables([cancels, early_cancels, adjustments]), next_no
+
+
+def _returns(rng, lines: dict, n_lines: np.ndarray, invoices: _Invoices, next_no):
+    """Partial or full returns of 1-3 product lines of earlier purchases (by each invoice's
+    cancel rate), with discount and commission lines on some of the C invoices."""
+    days, inv_customer, inv_country = invoices.days, invoices.customer, invoices.country
     n_inv = len(days)
     # cancel 1-30 days after the purchase, so always strictly later
-    cancelled_inv = np.flatnonzero((rng.random(n_inv) < inv_cancel) & (days < DATA_DAYS - 2))
+    cancelled_inv = np.flatnonzero(
+        (rng.random(n_inv) < invoices.cancel_rate) & (days < DATA_DAYS - 2)
+    )
     c_days = _trading_day(
         np.minimum(days[cancelled_inv] + rng.integers(1, 31, len(cancelled_inv)), DATA_DAYS - 1)
     )
@@ -642,8 +682,13 @@ def _cancellations(
         inv_country[cancelled_inv],
         prefix="C",
     )
-    # returns of purchases made before the data starts: customers' first weeks, products
-    # they have not bought in the data
+    return cancels, next_no
+
+
+def _returns_from_before_the_data(rng, catalogue: Catalogue, invoices: _Invoices, next_no):
+    """Returns of purchases made before the data starts: customers' first weeks, products
+    they have not bought in the data."""
+    days, inv_customer, inv_country = invoices.days, invoices.customer, invoices.country
     customers = np.flatnonzero(~np.isnan(inv_customer) & (days < 60))
     early = customers[rng.random(len(customers)) < 0.03]
     e_days = _trading_day(np.minimum(days[early] + rng.integers(0, 5, len(early)), DATA_DAYS - 1))
@@ -661,9 +706,13 @@ def _cancellations(
     early_cancels = _finish(
         e_lines, e_no, e_ts, inv_customer[early], inv_country[early], prefix="C"
     )
+    return early_cancels, next_no
 
-    # bad-debt adjustments: 'A' invoices with a negative price and no customer
-    n_adj = max(1, len(days) // 20000)
+
+def _bad_debt_adjustments(rng, n_invoices: int, next_no):
+    """Bad-debt adjustments: 'A' invoices with a negative price and no customer, one per
+    20,000 invoices (at least one)."""
+    n_adj = max(1, n_invoices // 20000)
     a_days = _trading_day(rng.integers(200, DATA_DAYS - 1, n_adj))
     adj = {
         "inv": np.arange(n_adj),
@@ -681,7 +730,7 @@ def _cancellations(
         prefix="A",
     )
     next_no += n_adj
-    return pa.concat_tables([cancels, early_cancels, adjustments]), next_no
+    return adjustments, next_no
 
 
 def generate(

@@ -29,6 +29,7 @@ apart from the project's SQL.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -124,8 +125,15 @@ def _plant_outcomes(orders: pd.Index, rng: np.random.Generator) -> pd.Series:
 def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     """The lines as Shopify's orders export, and the planted truth."""
     rng = np.random.default_rng(seed + 7)
+    lines = _with_custom_items(lines, rng)
+    orders = _planted_orders(lines, rng)
+    return _shopify_lines(lines, orders), _shopify_truth(lines, orders)
+
+
+def _with_custom_items(lines: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The lines with custom items without a SKU added to some orders, sorted by order and
+    stock code."""
     invoices = pd.Index(lines["InvoiceNo"].unique())
-    # custom items without a SKU, added to some orders
     custom_orders = invoices[rng.random(len(invoices)) < CUSTOM_ITEM_SHARE]
     picks = rng.integers(0, len(CUSTOM_ITEMS), len(custom_orders))
     first = lines.drop_duplicates("InvoiceNo").set_index("InvoiceNo")
@@ -142,8 +150,31 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
         }
     )
     lines = pd.concat([lines[custom.columns], custom], ignore_index=True)
-    lines = lines.sort_values(["InvoiceNo", "StockCode"], kind="stable", ignore_index=True)
+    return lines.sort_values(["InvoiceNo", "StockCode"], kind="stable", ignore_index=True)
 
+
+@dataclass(frozen=True)
+class _PlantedOrders:
+    """What was planted on each order (Series indexed by the order's InvoiceNo), and each
+    line's tip flag."""
+
+    subtotal: pd.Series  # the lines at their price
+    outcome: pd.Series  # paid, voided, refunded or partially_refunded
+    discounted: np.ndarray  # bool per order
+    discount: pd.Series
+    sold_for: pd.Series  # subtotal less discount
+    refund: pd.Series
+    refunded: pd.Series  # bool: refunded in full
+    partial: pd.Series  # bool: refunded in part
+    voided: pd.Series  # bool
+    voided_by_time: pd.Series  # bool: voided with a cancellation time
+    status_of: pd.Series  # the Financial Status written
+    is_tip: pd.Series  # bool per line
+    tips: pd.Series
+
+
+def _planted_orders(lines: pd.DataFrame, rng: np.random.Generator) -> _PlantedOrders:
+    """Each order's planted outcome, discount and refund (at known amounts), and its tips."""
     subtotal = (lines["UnitPrice"] * lines["Quantity"]).groupby(lines["InvoiceNo"]).sum()
     outcome = _plant_outcomes(subtotal.index, rng)
     discounted = rng.random(len(subtotal)) < DISCOUNT_SHARE
@@ -165,7 +196,27 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     is_tip = lines["Description"] == "Tip"
     tips = (lines["UnitPrice"] * lines["Quantity"]).where(is_tip, 0.0)
     tips = tips.groupby(lines["InvoiceNo"]).sum()
+    return _PlantedOrders(
+        subtotal,
+        outcome,
+        discounted,
+        discount,
+        sold_for,
+        refund,
+        refunded,
+        partial,
+        voided,
+        voided_by_time,
+        status_of,
+        is_tip,
+        tips,
+    )
 
+
+def _shopify_lines(lines: pd.DataFrame, orders: _PlantedOrders) -> pd.DataFrame:
+    """The export's rows: line-item fields on every line, order-level fields on an order's
+    first line only."""
+    subtotal, sold_for, discount = orders.subtotal, orders.sold_for, orders.discount
     name = {no: f"#{1001 + i}" for i, no in enumerate(subtotal.index)}
     created = pd.to_datetime(lines["InvoiceDate"]).dt.strftime("%Y-%m-%d %H:%M:%S") + " " + OFFSET
     is_first = ~lines["InvoiceNo"].duplicated()
@@ -186,7 +237,7 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     export["Lineitem discount"] = "0.00"
     export["Vendor"] = "Synthetic Gifts"
     # order-level fields: on an order's first line only
-    status = order_of.map(status_of)
+    status = order_of.map(orders.status_of)
     order_fields = {
         "Financial Status": status,
         "Paid at": created.where(status != "voided", ""),
@@ -201,16 +252,24 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
         "Discount Amount": order_of.map(discount).map("{:.2f}".format),
         "Shipping Method": "Standard",
         "Billing Country": lines["Country"].map(ISO_COUNTRY).fillna("US"),
-        "Cancelled at": created.where(order_of.map(voided_by_time), ""),
+        "Cancelled at": created.where(order_of.map(orders.voided_by_time), ""),
         "Payment Method": "Shopify Payments",
-        "Refunded Amount": order_of.map(refund).map("{:.2f}".format),
+        "Refunded Amount": order_of.map(orders.refund).map("{:.2f}".format),
         "Id": order_of.map({no: str(5_000_000 + i) for i, no in enumerate(subtotal.index)}),
         "Source": "web",
     }
     for column, values in order_fields.items():
         export[column] = values
         export.loc[~is_first, column] = ""
+    return export
 
+
+def _shopify_truth(lines: pd.DataFrame, orders: _PlantedOrders) -> dict:
+    """What a correct build of the export reports, and what was planted."""
+    outcome, subtotal, sold_for = orders.outcome, orders.subtotal, orders.sold_for
+    refund, partial, discount, tips = orders.refund, orders.partial, orders.discount, orders.tips
+    voided, voided_by_time, is_tip = orders.voided, orders.voided_by_time, orders.is_tip
+    order_of = lines["InvoiceNo"]
     kept = outcome.isin(["paid", "partially_refunded"])
     customer_of = lines.drop_duplicates("InvoiceNo").set_index("InvoiceNo")["CustomerID"]
     frequency = customer_of[kept[kept].index].value_counts()
@@ -219,7 +278,7 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
     # discounts and refunds fall on the goods; the planted amounts never exceed them)
     goods_revenue = sold_for - tips - refund
     assert (goods_revenue[kept] >= 0).all()
-    truth = {
+    return {
         "layout": "shopify",
         "currency": "USD",
         "net_revenue": round(float(goods_revenue[kept].sum()), 2),
@@ -238,17 +297,18 @@ def shopify_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:
             "voided_or_refunded_lines": int(order_of.map(~kept).sum()),
             "partial_refund_orders": int(partial.sum()),
             "partial_refund_amount": round(float(refund[partial].sum()), 2),
-            "discounted_orders": int(discounted.sum()),
+            "discounted_orders": int(orders.discounted.sum()),
             "discount_amount_kept_orders": round(float(discount[kept].sum()), 2),
             "voided_by_status_only": int((voided & ~voided_by_time).sum()),
-            "refunded_in_full_by_amount_only": int((refunded & (status_of != "refunded")).sum()),
+            "refunded_in_full_by_amount_only": int(
+                (orders.refunded & (orders.status_of != "refunded")).sum()
+            ),
             "custom_item_lines": int(is_custom.sum()),
             "custom_item_lines_kept": int((is_custom & ~is_tip)[order_of.map(kept)].sum()),
             "tip_lines_kept_orders": int(is_tip[order_of.map(kept)].sum()),
             "tips_kept_orders": round(float(tips[kept].sum()), 2),
         },
     }
-    return export, truth
 
 
 def line_amount_export(lines: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, dict]:

@@ -28,14 +28,14 @@ class ChoiceSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset(
         {
-            "cluster_model_selection",
+            "segment_model_selection",
             "customer_projections",
             "segment_profiles",
         }
     )
 
     def choice_text(self) -> str:
-        data = self.w.df("cluster_model_selection")
+        data = self.w.df("segment_model_selection")
         chosen = data[data["is_chosen"]]
         if chosen.empty:
             return '<p class="note">No candidate segmentation was chosen.</p>'
@@ -65,7 +65,7 @@ class ChoiceSection(ReportPage):
         return f'<p class="bottom-line">{text}</p>'
 
     def k_chart(self) -> str:
-        data = self.w.df("cluster_model_selection")
+        data = self.w.df("segment_model_selection")
         metrics = [
             ("silhouette", "silhouette (higher is better)"),
             ("stability", "bootstrap stability, ARI (higher is better)"),
@@ -111,8 +111,8 @@ class ChoiceSection(ReportPage):
 
     def k_table(self) -> str:
         data = self.w.df(
-            "cluster_model_selection",
-            "select * from marts.cluster_model_selection order by algorithm, n_clusters",
+            "segment_model_selection",
+            "select * from marts.segment_model_selection order by algorithm, n_clusters",
         )
 
         def verdict(r):

@@ -22,7 +22,7 @@ class LifetimeValueSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset(
         {
-            "churn_risk_calibration",
+            "clv_churn_risk_calibration",
             "clv_by_segment",
             "clv_evaluation",
             "clv_model_parameters",
@@ -174,8 +174,8 @@ class LifetimeValueSection(ReportPage):
         """Churn risk made at the calibration end against who then bought nothing for 90
         days, per band: can the export's churn_risk_band be trusted?"""
         data = self.w.df(
-            "churn_risk_calibration",
-            "select * from marts.churn_risk_calibration where group_type in ('band', 'all') "
+            "clv_churn_risk_calibration",
+            "select * from marts.clv_churn_risk_calibration where group_type in ('band', 'all') "
             "order by group_order",
         )
         if data.empty or data["observed_churn_share"].isna().all():

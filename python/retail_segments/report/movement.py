@@ -23,12 +23,12 @@ class MovementSection(ReportPage):
     # the marts this section reads
     MARTS = frozenset(
         {
-            "segment_transitions",
+            "rfm_segment_transitions",
         }
     )
 
     def _transitions(self) -> tuple[pd.DataFrame, list[str]]:
-        data = self.w.df("segment_transitions")
+        data = self.w.df("rfm_segment_transitions")
         order = list(self.rfm) or sorted(set(data["to_segment"]))
         return data, order
 
@@ -38,7 +38,7 @@ class MovementSection(ReportPage):
         stayed = known.loc[known["from_segment"] == known["to_segment"], "customers"].sum()
         total = known["customers"].sum()
         if total == 0:
-            raise EmptyMart("marts.segment_transitions has no month-to-month moves")
+            raise EmptyMart("marts.rfm_segment_transitions has no month-to-month moves")
         months = data["snapshot_month"].nunique()
         return (
             f'<p class="bottom-line">From one month end to the next, '
@@ -102,7 +102,7 @@ class MovementSection(ReportPage):
             & (data["from_segment"] != "(not yet a customer)")
         ].sort_values("customers", ascending=False)
         if moves.empty:
-            raise EmptyMart("marts.segment_transitions has no moves in the last month")
+            raise EmptyMart("marts.rfm_segment_transitions has no moves in the last month")
         columns = [
             Col(
                 "From",

@@ -26,14 +26,14 @@ class NewCustomersSection(ReportPage):
     MARTS = frozenset(
         {
             "new_customer_outlook_summary",
-            "prediction_evaluation",
+            "new_customer_prediction_evaluation",
         }
     )
 
     def _evaluation(self) -> pd.DataFrame:
         return self.w.df(
-            "prediction_evaluation",
-            "select * from marts.prediction_evaluation "
+            "new_customer_prediction_evaluation",
+            "select * from marts.new_customer_prediction_evaluation "
             "where protocol = 'first_invoice_features_time_split'",
         )
 
@@ -200,8 +200,8 @@ class NewCustomersSection(ReportPage):
 
     def leakage_note(self) -> str:
         data = self.w.df(
-            "prediction_evaluation",
-            "select value from marts.prediction_evaluation "
+            "new_customer_prediction_evaluation",
+            "select value from marts.new_customer_prediction_evaluation "
             "where protocol = 'random_80_20_split_on_own_rfm'",
         )
         return (
