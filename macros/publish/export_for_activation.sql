@@ -3,7 +3,7 @@
     The `segments` command points SEGMENTS_EXPORT_DIR at the build's release folder and
     publishes the warehouse and its exports together only when the whole build passed. The
     folder is made by the profile's plugin retail_segments.publish (DuckDB's COPY does not
-    make folders); tests/pytest/test_clv.py checks that plain dbt writes where the command
+    make folders); tests/integration/test_clv.py checks that plain dbt writes where the command
     publishes. -#}
 {% macro activation_export_dir() -%}
     {%- set configured = env_var('SEGMENTS_EXPORT_DIR', '') -%}

@@ -1,6 +1,6 @@
 {#- Numbers as the report writes them, for text columns that analysts and the report share
     (segment_overview.headline). Each mirrors a function of retail_segments.report_format,
-    and tests/pytest/test_report.py checks the two agree value by value. -#}
+    and tests/integration/test_report.py checks the two agree value by value. -#}
 
 {#- A share (0..1) as a percentage: 76%, 4.0%, 0.3%, 0%; <0.1% for a sliver, >99% for all
     but a sliver (report_format.percent). -#}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import warnings
 
-from . import product_categories
 from .interest_segments import (
     AS_OF_COLUMNS,
     BASKET_WEIGHT,
@@ -36,10 +35,6 @@ from .product_categories import (
     product_space,
     vectoriser,
 )
-
-# names the tests still import; removed when the tests import the new modules
-_choose_categories = product_categories._choose_categories
-_nearest_by_text = product_categories._nearest_by_text
 
 warnings.warn(
     "retail_segments.interests is deprecated: import retail_segments.product_categories "

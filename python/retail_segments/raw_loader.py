@@ -29,7 +29,7 @@ from .raw import (
 # dbt-duckdb loads a plugin module's `Plugin`
 from .raw.plugin import Plugin
 
-# names the tests still import; removed when tests import retail_segments.raw.*
+# the reader class, public here before (retail_segments.raw keeps it in raw.readers)
 from .raw.readers import RawInvoiceReader
 
 __all__ = [

@@ -40,7 +40,7 @@ from .warehouse import EmptyMart, MissingMart, Warehouse
 __all__ = ["EmptyMart", "MissingMart", "Report", "SECTION_CLASSES", "Warehouse", "main", "render"]
 
 # the sections, in page order: each module declares its anchor, title, builder method and
-# the marts it reads (MARTS; tests/pytest/test_report.py holds them to what it reads)
+# the marts it reads (MARTS; tests/integration/test_report.py holds them to what it reads)
 SECTION_CLASSES = (
     SegmentsSection,
     ChoiceSection,

@@ -29,7 +29,7 @@ class Warehouse:
         }
 
         # every mart the report looked at: the segmentation_report exposure must list
-        # exactly these (tests/pytest/test_report.py)
+        # exactly these (tests/integration/test_report.py)
         self.read: set[str] = set()
         self.reading: set[str] = set()  # what the part being built reads
 

@@ -1,0 +1,176 @@
+"""The purchase-rate forecast follows the shop's yearly season once the
+history covers two years. A shop is simulated here from the BG/NBD itself with a planted
+season (purchase rates times a monthly factor, busiest in November), over three years,
+and built like any export; the Christmas quarter is then the holdout. The steady-rate
+model is fitted on the same histories for comparison: the season is what the test checks.
+With under two years (the real data) the steady-rate model stays and says so
+(test_clv.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import build_warehouse, frame, write_raw
+from retail_segments import clv
+
+START, END = np.datetime64("2011-01-01"), np.datetime64("2013-12-31")
+CALIBRATION_END = "2013-09-30"  # the holdout is October to December: 92 days
+# purchase rates per calendar month relative to the year (mean 1), the planted season
+SEASON = np.array([0.6, 0.7, 0.8, 0.85, 0.9, 0.9, 0.9, 0.95, 1.1, 1.3, 1.6, 1.4])
+PLANTED = {"r": 0.8, "alpha": 40.0, "a": 0.6, "b": 4.0}  # alpha in (average) days
+
+
+def simulate_seasonal_shop(customers: int = 4000, seed: int = 7) -> pd.DataFrame:
+    """Invoice lines of a BG/NBD population whose purchase rates follow SEASON: each
+    customer's purchases are a Poisson process on a clock on which a day of month m lasts
+    SEASON[m] days (rate lambda ~ Gamma(r, alpha) per clock day), and after each repeat
+    purchase the customer drops out with probability p ~ Beta(a, b). First purchases are
+    spread evenly over the span; one invoice line per purchase day."""
+    rng = np.random.default_rng(seed)
+    days = START + np.arange(int((END - START).astype(int)) + 1)
+    weight = SEASON[days.astype("datetime64[M]").astype(int) % 12]
+    clock_at = np.r_[0.0, np.cumsum(weight)]  # clock time at the start of each day
+    first = rng.integers(0, len(days) - 100, customers)
+    rate = rng.gamma(PLANTED["r"], 1 / PLANTED["alpha"], customers)
+    dropout = rng.beta(PLANTED["a"], PLANTED["b"], customers)
+    owners, purchase_days = [np.arange(customers)], [first]
+    now = clock_at[first] + rng.random(customers) * weight[first]
+    alive = np.ones(customers, bool)
+    while alive.any():
+        now = now + rng.exponential(1 / rate)
+        day = np.searchsorted(clock_at, now, side="right") - 1
+        alive &= day < len(days)
+        buying = np.flatnonzero(alive)
+        owners.append(buying)
+        purchase_days.append(day[buying])
+        alive[buying] &= rng.random(len(buying)) >= dropout[buying]
+    bought = (
+        pd.DataFrame({"owner": np.concatenate(owners), "day": np.concatenate(purchase_days)})
+        .drop_duplicates()
+        .sort_values(["day", "owner"])
+    )
+    products = rng.integers(0, 60, len(bought))
+    words = ["RED", "BLUE", "HEART", "STAR", "LAMP", "MUG", "BAG", "TIN", "CARD", "BOX"]
+    names = np.array([f"{words[i % 10]} {words[(i * 7 + 3) % 10]} NO {i}" for i in range(60)])
+    price = np.round(rng.gamma(2.0, 4.0, customers) + 1, 2)
+    return pd.DataFrame(
+        {
+            "InvoiceNo": (600000 + np.arange(len(bought))).astype(str),
+            "StockCode": (20000 + products).astype(str),
+            "Description": names[products],
+            "Quantity": rng.integers(1, 6, len(bought)),
+            "InvoiceDate": pd.to_datetime(days[bought["day"].to_numpy()]) + pd.Timedelta(hours=10),
+            "UnitPrice": price[bought["owner"].to_numpy()],
+            "CustomerID": (20000 + bought["owner"].to_numpy()).astype(float),
+            "Country": "United Kingdom",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def seasonal_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("seasonal_shop")
+    raw = write_raw(simulate_seasonal_shop(), folder / "raw.parquet")
+    db = folder / "segments.duckdb"
+    build_warehouse(
+        db, "--raw", str(raw), "--vars", f"{{clv_calibration_end: '{CALIBRATION_END}'}}"
+    )
+    return db
+
+
+def test_the_season_is_learnt_from_the_history(seasonal_db):
+    index = frame(
+        seasonal_db, "select * from marts.clv_seasonal_index order by fit_window, calendar_month"
+    )
+    assert len(index) == 24 and index["is_seasonal"].all()
+    for _, window in index.groupby("fit_window"):
+        learnt = window["seasonal_index"].to_numpy()
+        # every month within 0.15 of the planted factor and the same shape. December reads
+        # low (1.30 for 1.4): dropout comes with purchases, so a busy November thins the
+        # customers left to buy in December - aggregate purchases cannot tell that apart
+        # from a lower rate, and the forecasts carry it (the holdout test below)
+        planted = SEASON / SEASON.mean()
+        assert np.abs(learnt - planted).max() <= 0.15, learnt
+        assert np.corrcoef(learnt, planted)[0, 1] >= 0.97
+        assert int(np.argmax(learnt)) == 10  # November
+    parameters = frame(seasonal_db, "select * from marts.clv_model_parameters")
+    assert parameters["follows_season"].all()
+    assert parameters["note"].str.contains("follow the yearly season").all()
+    # on the seasonal clock the BG/NBD recovers the planted purchase and dropout process
+    for _, row in parameters.iterrows():
+        assert row["r"] == pytest.approx(PLANTED["r"], rel=0.1)
+        assert row["alpha"] == pytest.approx(PLANTED["alpha"], rel=0.1)
+        planted_dropout = PLANTED["a"] / (PLANTED["a"] + PLANTED["b"])
+        assert row["mean_dropout_probability"] == pytest.approx(planted_dropout, rel=0.15)
+
+
+def test_christmas_quarter_forecast_and_churn_follow_the_season(seasonal_db):
+    everyone = frame(
+        seasonal_db, "select * from marts.clv_evaluation where group_type = 'all'"
+    ).iloc[0]
+    assert everyone["holdout_days"] == 92
+    # the issue's bar: within 10% (measured: -2.1%)
+    assert abs(everyone["predicted_relative_error"]) <= 0.10
+    bands = frame(
+        seasonal_db, "select * from marts.clv_churn_risk_calibration where group_type = 'band'"
+    ).set_index("group_value")
+    assert set(bands.index) == {"Low", "Medium", "High"}
+    # every band within 5 points (measured: +0.3, +0.8, -1.0)
+    assert (bands["calibration_error"].abs() <= 0.05).all(), bands
+
+    # the steady-rate model on the same histories, for contrast: a quarter too low, and a
+    # band more than 5 points off (measured: -29.7%; +5.6, +7.8, +3.0 points)
+    histories = frame(
+        seasonal_db,
+        "select * from intermediate.int_clv_histories where fit_window = 'calibration' and t > 0",
+    )
+    x, t_x, t = (histories[c].to_numpy(float) for c in ("x", "t_x", "t"))
+    steady = clv.fit_bgnbd(x, t_x, t)
+    forecast = clv.expected_purchases(steady, histories["holdout_days"].to_numpy(float), x, t_x, t)
+    assert forecast.sum() / histories["holdout_purchases"].sum() - 1 < -0.2
+    risk = 1 - clv.prob_purchase_within(steady, 90, x, t_x, t)
+    churned = (histories["holdout_purchases_90d"] == 0).to_numpy()
+    errors = [
+        risk[band].mean() - churned[band].mean()
+        for band in (risk < 0.33, (risk >= 0.33) & (risk < 0.66), risk >= 0.66)
+    ]
+    assert max(abs(e) for e in errors) > 0.05
+
+
+def test_next_order_dates_read_the_seasonal_clock(seasonal_db):
+    """The expected next order is a calendar date: the first day by which the chance of a
+    purchase on the seasonal clock reaches one half."""
+    outlook = frame(seasonal_db, "select * from marts.customer_lifetime_value")
+    fit = frame(
+        seasonal_db, "select * from marts.clv_model_parameters where fit_window = 'full'"
+    ).iloc[0]
+    index = frame(
+        seasonal_db,
+        "select seasonal_index from marts.clv_seasonal_index where fit_window = 'full' "
+        "order by calendar_month",
+    )["seasonal_index"].to_numpy()
+    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
+    as_of = np.datetime64(pd.Timestamp(fit["window_end_date"]).date(), "D")
+    first = as_of - outlook["days_since_first_purchase"].to_numpy().astype("timedelta64[D]")
+
+    def clock_days(start, days):  # the clock's length of (start, start + days], by hand
+        return np.array(
+            [
+                index[(s + np.arange(1, int(d) + 1)).astype("datetime64[M]").astype(int) % 12].sum()
+                for s, d in zip(start, days, strict=True)
+            ]
+        )
+
+    dated = outlook["expected_next_order_date"].notna().to_numpy()
+    sample = np.flatnonzero(dated)[:200]
+    x = outlook["repeat_purchases"].to_numpy(float)[sample]
+    t_x = clock_days(first[sample], outlook["days_first_to_last_purchase"].to_numpy()[sample])
+    age = clock_days(first[sample], outlook["days_since_first_purchase"].to_numpy()[sample])
+    wait = outlook["days_to_next_order"].to_numpy()[sample]
+    ahead = clock_days(np.full(len(sample), as_of), wait)
+    before = clock_days(np.full(len(sample), as_of), wait - 1)
+    assert (clv.prob_purchase_within(bg, ahead, x, t_x, age) >= 0.5 - 1e-9).all()
+    assert (clv.prob_purchase_within(bg, before, x, t_x, age) < 0.5).all()

@@ -1,0 +1,321 @@
+"""A shop's own exports. A column mapping for any layout, a folder of monthly
+files read as one history (every line keeping its file and line), times with an offset,
+decimal commas. The real data, rewritten at test time as a Shopify orders export (never
+committed), must give the UCI file's figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    BUILD_OUTPUT,
+    REAL_DATA,
+    build_warehouse,
+    frame,
+    needs_real_data,
+    query,
+    run_segments,
+)
+from samples import SHOPIFY_MAPPING, sample_lines
+
+# ------------------------------------------------------------------------- column mapping
+
+
+# ------------------------------------------------------------------------------- formats
+
+
+# ----------------------------------------------------------------------- several files
+
+
+def test_segments_build_names_the_broken_file_and_the_mapping(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    sample_lines(3).rename(columns={"InvoiceNo": "Order"}).to_csv(folder / "a.csv", index=False)
+    mapping = tmp_path / "shop.yml"
+    mapping.write_text("InvoiceNo: Order number\n")
+    result = run_segments(
+        "build",
+        "--raw",
+        str(folder),
+        "--columns",
+        str(mapping),
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: shop.yml: header 'Order number' (mapped to InvoiceNo) is not in a.csv "
+        "(found: Order, StockCode, Description, Quantity, InvoiceDate, UnitPrice, "
+        "CustomerID, Country)"
+    ]
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+# ------------------------------------------------- the real data as a Shopify export
+
+
+def _write_shopify_months(folder: Path) -> dict[str, int]:
+    """The real data as Shopify's orders export, one CSV a month (by the order's first
+    line): `#` order names, customers as e-mail addresses, times with ` +0000`, the e-mail
+    and the country on an order's first line only, returns as negative quantities, and
+    Shopify's order-level columns: every order paid, in GBP, nothing refunded, discounted
+    or cancelled, so the figures must be the UCI file's. Returns lines a file."""
+    folder.mkdir()
+    con = duckdb.connect()
+    con.sql(f"create table lines as select *, row_number() over () as n from '{REAL_DATA}'")
+    con.sql(
+        """
+        create table shop as select
+            '#' || InvoiceNo as "Name",
+            case when first_line and CustomerID is not null
+                then cast(cast(CustomerID as bigint) as varchar) || '@example.com' end
+                as "Email",
+            case when first_line then 'paid' end as "Financial Status",
+            strftime(InvoiceDate, '%Y-%m-%d %H:%M:%S') || ' +0000' as "Created at",
+            Quantity as "Lineitem quantity",
+            Description as "Lineitem name",
+            UnitPrice as "Lineitem price",
+            StockCode as "Lineitem sku",
+            case when first_line then Country end as "Billing Country",
+            case when first_line then '0.00' end as "Refunded Amount",
+            null as "Cancelled at",
+            case when first_line then '0.00' end as "Discount Amount",
+            case when first_line then 'GBP' end as "Currency",
+            month,
+            n
+        from (
+            select
+                *,
+                row_number() over (partition by InvoiceNo order by n) = 1 as first_line,
+                strftime(min(InvoiceDate) over (partition by InvoiceNo), '%Y-%m') as month
+            from lines
+        )
+        """
+    )
+    counts = {}
+    for month, lines in con.sql(
+        "select month, count(*) from shop group by 1 order by 1"
+    ).fetchall():
+        name = f"orders_export_{month}.csv"
+        con.sql(
+            f"copy (select * exclude (month, n) from shop where month = '{month}' order by n) "
+            f"to '{folder / name}' (header)"
+        )
+        counts[name] = lines
+    return counts
+
+
+@pytest.fixture(scope="module")
+def shopify_db(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    if not REAL_DATA.exists():
+        pytest.skip(f"REAL DATA MISSING at {REAL_DATA}: the real-data tests did not run")
+    folder = tmp_path_factory.mktemp("shopify")
+    counts = _write_shopify_months(folder / "exports")
+    db = folder / "segments.duckdb"
+    build_warehouse(
+        db,
+        "--raw",
+        str(folder / "exports"),
+        "--columns",
+        str(SHOPIFY_MAPPING),
+        "--matching",
+        "reference",
+        "--vars",
+        "{rfm_as_of: '2011-12-09'}",
+    )
+    return db, counts
+
+
+@needs_real_data
+def test_a_shopify_export_by_month_gives_the_uci_files_figures(shopify_db, real_reference_db):
+    db, counts = shopify_db
+    audit = (
+        "select step, rule_name, rows_in, rows_removed, rows_out "
+        "from marts.data_quality_audit order by step"
+    )
+    assert frame(db, audit).equals(frame(real_reference_db, audit))
+    steps = query(db, audit)
+    assert steps[0][2] == 541_909 and steps[-1][4] == 391_150
+    (revenue,) = query(db, "select sum(revenue) from marts.fct_invoices")[0]
+    assert float(revenue) == pytest.approx(8_263_592.99, abs=0.005)
+    rfm = (
+        "select {id} as customer_id, recency_days, frequency, monetary, is_outlier "
+        "from marts.customer_rfm order by 1"
+    )
+    shop_rfm = frame(db, rfm.format(id="replace(customer_id, '@example.com', '')"))
+    uci_rfm = frame(real_reference_db, rfm.format(id="customer_id"))
+    assert len(shop_rfm) == 4_334
+    assert shop_rfm.equals(uci_rfm)
+    scores = "select {id} as c, rfm_cell, rfm_segment from marts.customer_rfm_scores order by 1"
+    assert frame(db, scores.format(id="replace(customer_id, '@example.com', '')")).equals(
+        frame(real_reference_db, scores.format(id="customer_id"))
+    )
+    # the order names keep Shopify's '#'; the customer ids the e-mail as written
+    assert query(db, "select min(invoice_no), min(customer_id) from marts.fct_invoices")[0] == (
+        "#536365",
+        "12346@example.com",
+    )
+
+
+@needs_real_data
+def test_every_file_is_counted(shopify_db):
+    db, counts = shopify_db
+    files = frame(
+        db,
+        "select file_order, source_file, any_value(file_lines) as lines, "
+        "sum(lines) filter (where fate = 'kept') as kept "
+        "from marts.data_quality_files group by 1, 2 order by 1",
+    )
+    assert list(files["source_file"]) == sorted(counts)
+    assert dict(zip(files["source_file"], files["lines"], strict=True)) == counts
+    assert files["lines"].sum() == 541_909 and files["kept"].sum() == 391_150
+    # each line keeps its file and its line there
+    (lines, first_line, last_line) = query(
+        db,
+        "select count(*), min(source_line_number), max(source_line_number) "
+        "from staging.stg_online_retail__invoice_lines "
+        "where source_file = 'orders_export_2011-01.csv'",
+    )[0]
+    assert lines == counts["orders_export_2011-01.csv"] and first_line == 1 and last_line == lines
+
+
+# ------------------------------------------------------------------------ gross margin
+
+
+@pytest.fixture(scope="module")
+def margin_db(synthetic_db, tmp_path_factory) -> Path:
+    """The embedded synthetic data with a unit cost of 60% of each price, lifetime value
+    measured in margin."""
+    from retail_segments import synthetic
+    from retail_segments.raw import default_synthetic_path
+
+    raw = default_synthetic_path(
+        str(synthetic_db), synthetic.DEFAULT_CUSTOMERS, synthetic.DEFAULT_SEED
+    )
+    folder = tmp_path_factory.mktemp("margin")
+    with_cost = folder / "with_cost.parquet"
+    duckdb.sql(f"copy (select *, UnitPrice * 0.6 as UnitCost from '{raw}') to '{with_cost}'")
+    db = folder / "segments.duckdb"
+    build_warehouse(db, "--raw", str(with_cost), "--vars", "{clv_value_basis: margin}")
+    return db
+
+
+def test_unit_costs_give_margin_beside_revenue(margin_db, synthetic_db):
+    lines = frame(
+        margin_db,
+        "select count(*) as n, max(abs(line_margin - 0.4 * line_revenue)) as off, "
+        "count(line_margin) as with_margin from marts.fct_sales_lines",
+    ).iloc[0]
+    assert lines["n"] == lines["with_margin"] > 300_000 and lines["off"] < 1e-6
+    # revenue is what it was without costs; margin 40% of it, per customer to the cent
+    customers = frame(
+        margin_db,
+        """
+        select count(*) as n,
+            count(*) filter (where with_cost.monetary != plain.monetary) as revenue_moved,
+            max(abs(with_cost.margin - 0.4 * with_cost.monetary)
+                / with_cost.frequency) as cents_off_per_invoice
+        from marts.customer_rfm as with_cost
+        join plain_db.marts.customer_rfm as plain using (customer_id)
+        """,
+        attach={"plain_db": synthetic_db},
+    ).iloc[0]
+    assert customers["n"] == 4_000 and customers["revenue_moved"] == 0
+    assert customers["cents_off_per_invoice"] <= 0.01
+    # without costs there is no margin, and nothing else changed
+    (margins,) = query(synthetic_db, "select count(margin) from marts.customer_rfm")[0]
+    assert margins == 0
+
+
+def test_lifetime_value_in_margin_is_the_revenue_value_scaled(margin_db, synthetic_db):
+    """Gamma-Gamma is scale-equivariant: spends 40% as large give the same shape and a
+    scale 40% as large, so every customer's 12-month CLV in margin is 40% of it in
+    revenue, and the purchase forecasts do not change."""
+    clv = frame(
+        margin_db,
+        """
+        select
+            count(*) as n,
+            min(margin_clv.clv_12m / plain.clv_12m) as low,
+            max(margin_clv.clv_12m / plain.clv_12m) as high,
+            max(abs(margin_clv.expected_purchases_365d - plain.expected_purchases_365d))
+                as purchases_off
+        from marts.customer_lifetime_value as margin_clv
+        join plain_db.marts.customer_lifetime_value as plain using (customer_id)
+        where plain.clv_12m >= 50
+        """,
+        attach={"plain_db": synthetic_db},
+    ).iloc[0]
+    assert clv["n"] > 1_000
+    assert 0.398 <= clv["low"] <= clv["high"] <= 0.402, clv
+    assert clv["purchases_off"] < 1e-9
+
+
+# ------------------------------------------------------------------ review findings
+
+
+def test_a_mapping_is_given_once(tmp_path):
+    mapping = tmp_path / "shop.yml"
+    mapping.write_text("InvoiceNo: Order\n")
+    result = run_segments(
+        "build",
+        "--raw",
+        str(tmp_path / "orders.csv"),
+        "--columns",
+        str(mapping),
+        "--vars",
+        "{raw_columns: {InvoiceNo: Name}}",
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --columns and var raw_columns both give a column mapping; give it once"
+    )
+
+
+def _raw_loads(build_output: str) -> list[str]:
+    return [line for line in build_output.splitlines() if "raw input: loading" in line]
+
+
+def test_a_build_loads_the_raw_input_once(synthetic_db):
+    """Dbt-duckdb loads a plugin source again wherever a node names it with source(); the
+    conservation tests name the loaded table instead, so a build reads, checks and copies
+    the raw input once (three times before: 30 s of a 280 s build at 100x the sample). The
+    embedded data, which `segments build` does not check, is checked by the plugin."""
+    loads = _raw_loads(BUILD_OUTPUT[synthetic_db])
+    assert len(loads) == 1, loads
+    assert " lines from online_retail_synthetic_v" in loads[0]
+    assert loads[0].endswith("(checked)")
+
+
+def test_a_file_segments_build_checked_is_loaded_once_unchecked(margin_db):
+    loads = _raw_loads(BUILD_OUTPUT[margin_db])
+    assert len(loads) == 1, loads
+    raw = margin_db.parent / "with_cost.parquet"
+    (lines,) = duckdb.sql(f"select count(*) from '{raw}'").fetchall()[0]
+    assert loads[0].endswith(
+        f"raw input: loading {lines:,} lines from with_cost.parquet (checked before dbt started)"
+    )
+
+
+@needs_real_data
+def test_files_read_through_a_mapping_are_loaded_once_unchecked(shopify_db, real_reference_db):
+    """The same for a folder of CSV files read through a column mapping (--columns), and
+    for the real file."""
+    db, counts = shopify_db
+    loads = _raw_loads(BUILD_OUTPUT[db])
+    assert len(loads) == 1, loads
+    lines = sum(counts.values())
+    assert loads[0].endswith(
+        f"raw input: loading {lines:,} lines from {len(counts)} files (checked before dbt started)"
+    )
+    loads = _raw_loads(BUILD_OUTPUT[real_reference_db])
+    assert len(loads) == 1, loads
+    assert loads[0].endswith(
+        "raw input: loading 541,909 lines from online_retail.parquet (checked before dbt started)"
+    )
