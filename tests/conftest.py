@@ -35,8 +35,6 @@ needs_real_data = pytest.mark.skipif(
 
 
 UNIT_TESTS = PROJECT / "tests" / "unit"
-# set for every test under tests/unit (tests/unit/conftest.py)
-UNIT_TIER_ENV = "SEGMENTS_UNIT_TIER"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,7 +43,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _refuse_builds_in_unit_tests() -> None:
-    if os.environ.get(UNIT_TIER_ENV):
+    """A build started while a unit test runs, or sets up its fixtures (a session warehouse
+    included), fails: pytest names the test in PYTEST_CURRENT_TEST."""
+    if os.environ.get("PYTEST_CURRENT_TEST", "").startswith("tests/unit/"):
         raise RuntimeError("a unit test must not build: it belongs in tests/integration")
 
 
@@ -83,12 +83,11 @@ def project_copy(folder: Path) -> Path:
     """A copy of the dbt project (models, macros, seeds, dbt tests, settings) in
     `folder/project`, to change and build apart from the real one."""
     copy = folder / "project"
-    for name in ("models", "macros", "seeds", "tests"):
-        shutil.copytree(
-            PROJECT / name,
-            copy / name,
-            ignore=shutil.ignore_patterns("unit", "integration", "*.py", "__pycache__"),
-        )
+    for name in ("models", "macros", "seeds"):
+        shutil.copytree(PROJECT / name, copy / name)
+    # the dbt tests, without the pytest tiers (the dbt Python models in models/ stay)
+    pytest_files = shutil.ignore_patterns("unit", "integration", "*.py", "__pycache__")
+    shutil.copytree(PROJECT / "tests", copy / "tests", ignore=pytest_files)
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(PROJECT / name, copy / name)
     return copy

@@ -1,19 +1,3 @@
-{#- THE CLEANING RULES, declared once. Every raw line is kept, or removed by the first rule
-    below (in this order) whose `removes` condition holds for it. From this list come:
-    - the fate of each staged line (int_invoice_lines__fates: the first rule that removes it);
-    - the filter of each chain model (`applied_in`: the model that removes the rule's lines,
-      with cleaning_rule_filter(); a rule whose model does more than filter - deduplication,
-      cancellation matching - says `filter: false`, and its model implements it);
-    - the audit's rows (data_quality_audit: step = position here, name, reason);
-    - the fates that the test fate_is_declared accepts.
-    `removes` is a condition on a staged line, `lines` (columns of
-    stg_online_retail__invoice_lines); a rule that must look a line up elsewhere declares a
-    `lookup`, left-joined as `alias` on `join_on` (one row per key, so no line is repeated), where
-    `{ref:name}` stands for a model or seed (resolved only where the rule is used, so
-    declaring it adds no dependency to models that do not apply it). No subquery in a
-    condition: Spark allows none in a CASE. `reason` says why, in words an analyst reads. To add
-    a rule: see docs/methods/cleaning.md, "How to add a cleaning rule".
-    assert_every_raw_row_has_one_fate checks that the chain and the fates agree on every line. -#}
 {% macro cleaning_rules() -%}
     {%- set declared -%}
 - name: cancelled_order
@@ -105,14 +89,13 @@
         {%- elif chain.index(rule.applied_in) < reached.position -%}
             {{ exceptions.raise_compiler_error("cleaning rule " ~ rule.name
                 ~ " is declared after a rule applied later in the chain: declare the rules "
-                ~ "in the order of the models that apply them (macros/cleaning_rules.sql)") }}
+                ~ "in the order of the models that apply them (macros/cleaning/cleaning_rules.sql)") }}
         {%- endif -%}
         {%- set reached.position = chain.index(rule.applied_in) -%}
     {%- endfor -%}
     {{ return(rules) }}
 {%- endmacro %}
 
-{#- The rules applied in `model_name` (all rules when none is named). -#}
 {% macro cleaning_rules_in(model_name=none) -%}
     {%- set rules = [] -%}
     {%- for rule in cleaning_rules() if model_name is none or rule.applied_in == model_name -%}
@@ -121,8 +104,6 @@
     {{ return(rules) }}
 {%- endmacro %}
 
-{#- The left joins of the lookups of the rules applied in `model_name` (of every rule when
-    none is named), onto the lines aliased `lines`. -#}
 {% macro cleaning_rule_lookups(model_name=none) -%}
     {%- for rule in cleaning_rules_in(model_name) if rule.lookup %}
 left join ({{ cleaning_rule_resolve(rule.lookup.relation) }}) as {{ rule.lookup.alias }}
@@ -130,8 +111,6 @@ left join ({{ cleaning_rule_resolve(rule.lookup.relation) }}) as {{ rule.lookup.
     {%- endfor %}
 {%- endmacro %}
 
-{#- The WHERE condition of a chain model: keep the lines that none of the rules applied in
-    `model_name` removes. -#}
 {% macro cleaning_rule_filter(model_name) -%}
     {%- set applied = [] -%}
     {%- for rule in cleaning_rules_in(model_name) if rule.get('filter', true) -%}
@@ -140,12 +119,11 @@ left join ({{ cleaning_rule_resolve(rule.lookup.relation) }}) as {{ rule.lookup.
     {%- if not applied -%}
         {{ exceptions.raise_compiler_error(
             "no filtering cleaning rule is applied in " ~ model_name
-            ~ " (macros/cleaning_rules.sql)") }}
+            ~ " (macros/cleaning/cleaning_rules.sql)") }}
     {%- endif -%}
     {{ applied | join('\n    and ') }}
 {%- endmacro %}
 
-{#- The names a line's fate can take: kept, or a declared rule. -#}
 {% macro cleaning_fates() -%}
     {%- set names = ['kept'] -%}
     {%- for rule in cleaning_rules() -%}
@@ -154,7 +132,6 @@ left join ({{ cleaning_rule_resolve(rule.lookup.relation) }}) as {{ rule.lookup.
     {{ return(names) }}
 {%- endmacro %}
 
-{#- SQL with each `{ref:name}` replaced by that relation. -#}
 {% macro cleaning_rule_resolve(sql) -%}
     {%- set resolved = namespace(sql=sql) -%}
     {%- for name in modules.re.findall('[{]ref:([A-Za-z0-9_]+)[}]', sql) -%}

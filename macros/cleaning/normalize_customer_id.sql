@@ -1,5 +1,3 @@
-{#- Customer numbers arrive as text, integers or floats (`17850.0`): one text form,
-    `17850`; blank becomes null. (`[.]`, not a backslash: Spark unescapes string literals.) -#}
 {% macro normalize_customer_id(column) -%}
     case
         when nullif(trim({{ column }}), '') is null then null

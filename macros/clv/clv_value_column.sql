@@ -1,5 +1,3 @@
-{#- The fct_invoices column a customer's value is measured in for lifetime value: revenue,
-    or margin (var clv_value_basis), which needs unit costs in the export. -#}
 {% macro clv_value_column() -%}
     {%- set basis = var('clv_value_basis', 'revenue') -%}
     {%- if basis not in ('revenue', 'margin') -%}

@@ -1,5 +1,3 @@
-{#- A set-returning select-list expression: one row for each whole number from `first` to
-    `last` (both included; SQL expressions). -#}
 {% macro integer_series(first, last) -%}
     {{ return(adapter.dispatch('integer_series', 'retail_segments')(first, last)) }}
 {%- endmacro %}

@@ -1,4 +1,3 @@
-{#- ISO day of the week, 1 = Monday .. 7 = Sunday (a BIGINT). -#}
 {% macro iso_weekday(timestamp) -%}
     {{ return(adapter.dispatch('iso_weekday', 'retail_segments')(timestamp)) }}
 {%- endmacro %}

@@ -1,5 +1,3 @@
-{#- A relation with one row per month start from `first_month` to `last_month` (dates,
-    both included), in the column `column_name`. -#}
 {% macro month_series(first_month, last_month, column_name) -%}
     {{ return(adapter.dispatch('month_series', 'retail_segments')(
         first_month, last_month, column_name)) }}

@@ -1,4 +1,3 @@
-{#- The day after a date (a date). -#}
 {% macro next_day(date) -%}
     {{ return(adapter.dispatch('next_day', 'retail_segments')(date)) }}
 {%- endmacro %}

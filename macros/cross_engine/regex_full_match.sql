@@ -1,4 +1,3 @@
-{#- True when the whole of `value` matches the regular expression `pattern`. -#}
 {% macro regex_full_match(value, pattern) -%}
     {{ return(adapter.dispatch('regex_full_match', 'retail_segments')(value, pattern)) }}
 {%- endmacro %}

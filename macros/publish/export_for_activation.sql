@@ -1,10 +1,3 @@
-{#- Where exports for marketing tools go: SEGMENTS_EXPORT_DIR, else `<name>.exports/`
-    beside the warehouse file `<name>.duckdb` (retail_segments.publish.default_export_dir).
-    The `segments` command points SEGMENTS_EXPORT_DIR at the build's release folder and
-    publishes the warehouse and its exports together only when the whole build passed. The
-    folder is made by the profile's plugin retail_segments.publish (DuckDB's COPY does not
-    make folders); tests/integration/test_clv.py checks that plain dbt writes where the command
-    publishes. -#}
 {% macro activation_export_dir() -%}
     {%- set configured = env_var('SEGMENTS_EXPORT_DIR', '') -%}
     {%- if configured -%}
@@ -17,11 +10,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook: write the model's table to <export dir>/<name>.parquet and .csv, ordered
-    by its key, for import into marketing tools. The folder may hold any character (quotes
-    too): it is written as an escaped SQL string. Var activation_exports: true or false;
-    empty = write them when the lines come from the shop's files, not where this project
-    is a package reading a model (var order_lines), which reads the marts instead. -#}
 {% macro export_for_activation(order_by) -%}
     {%- set wanted = var('activation_exports', '') -%}
     {%- if wanted in ('', none) -%}

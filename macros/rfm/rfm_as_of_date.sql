@@ -1,5 +1,3 @@
-{#- The RFM as-of date as a SQL date expression: the var rfm_as_of, or the day after the
-    last invoice. -#}
 {% macro rfm_as_of_date() -%}
     {%- set as_of = var('rfm_as_of') -%}
     {%- if as_of -%}

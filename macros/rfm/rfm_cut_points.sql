@@ -1,5 +1,3 @@
-{#- One row with the four cut points of each measure (recency_cut_1 .. recency_cut_4,
-    frequency_cut_1 .., monetary_cut_1 ..), read back from the persisted thresholds mart. -#}
 {% macro rfm_cut_points_cte() -%}
     select
         {%- for measure, prefix in [('recency_days', 'recency'), ('frequency', 'frequency'),
@@ -12,11 +10,6 @@
     from {{ ref('rfm_score_thresholds') }}
 {%- endmacro %}
 
-{#- The four ascending cut points of each RFM measure, one row per measure (metric, cut_1 ..
-    cut_4), by the var rfm_score_method: quantile (the quintiles of the rows of
-    `rfm_relation`) or custom (var rfm_custom_cut_points). With `group_column`, one set per
-    value of that column of rfm_relation (the customers as of each date, say). Read by
-    rfm_score_thresholds (the current cut points) and by the campaigns' as-of scoring. -#}
 {% macro rfm_cut_point_rows(rfm_relation, group_column=none) -%}
     {%- set method = var('rfm_score_method') -%}
     {%- set measures = ['recency_days', 'frequency', 'monetary'] -%}

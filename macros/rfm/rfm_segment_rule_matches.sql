@@ -1,5 +1,3 @@
-{#- The join condition of scored customers to the rule table seeds/rfm_segment_rules.csv:
-    the score cell lies within the rule's r/f/m ranges (the rules cover each cell once). -#}
 {% macro rfm_segment_rule_matches(scores, rules) -%}
     {{ scores }}.r_score between {{ rules }}.r_min and {{ rules }}.r_max
     and {{ scores }}.f_score between {{ rules }}.f_min and {{ rules }}.f_max

@@ -2,8 +2,6 @@
     (segment_overview.headline). Each mirrors a function of retail_segments.report_format,
     and tests/integration/test_report.py checks the two agree value by value. -#}
 
-{#- A share (0..1) as a percentage: 76%, 4.0%, 0.3%, 0%; <0.1% for a sliver, >99% for all
-    but a sliver (report_format.percent). -#}
 {% macro format_share(share) -%}
     case
         when {{ share }} is null or isnan({{ share }}) then '–'
@@ -17,8 +15,6 @@
     end
 {%- endmacro %}
 
-{#- A count with thousands separators: 1,211, rounded half to even as Python's round is
-    (report_format.count). -#}
 {% macro format_count(value) -%}
     coalesce(format('{:,}', cast(round_even({{ value }}, 0) as bigint)), '–')
 {%- endmacro %}

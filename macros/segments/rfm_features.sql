@@ -1,9 +1,3 @@
-{#- The clustering features of RFM rows: log(1 + x) of recency_days, frequency and
-    monetary, standardised with the means and scales in int_rfm_feature_scaling (fitted on
-    non-outlier customers). One definition, used by the Python models' input and by the
-    SQL scoring of any customer. `rfm_relation` needs customer_id, recency_days,
-    frequency, monetary; `scaling_relation` (feature, feature_mean, feature_scale) defaults
-    to int_rfm_feature_scaling. -#}
 {% macro rfm_z_features(rfm_relation, scaling_relation=none) -%}
     with
 
@@ -32,11 +26,6 @@
     cross join scaling
 {%- endmacro %}
 
-{#- Assign RFM rows to the nearest centroid of the chosen clustering, in SQL alone, with
-    the stored parameters (segment_parameters_relation: the mart segment_model_parameters,
-    or on Spark the file it was exported to): their feature transform and centroids.
-    Returns the rows with z features, cluster_id and distance_to_centroid. `keys`: the
-    columns that identify a row of rfm_relation (a customer as of a date, say). -#}
 {% macro assign_rfm_cluster(rfm_relation, keys=['customer_id']) -%}
     {%- set stored_scaling -%}
         (

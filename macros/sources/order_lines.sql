@@ -1,20 +1,3 @@
-{#- The order lines the project reads, in the canonical layout of the source
-    online_retail.invoice_lines (the input contract: its columns' names and types).
-
-    Standalone (`segments build`, or `dbt build` with this project's profile): the source,
-    which the raw_invoices dbt-duckdb plugin loads from the shop's files.
-
-    As a package in another dbt project: var `order_lines` names a model (or seed or
-    snapshot) of that project with one row per order line; var `raw_columns` maps the
-    canonical names to its columns where they differ (`{InvoiceNo: order_id, ...}`). The
-    lines are named after the model as their file. Var order_lines_order_by (columns of
-    that model, e.g. its line id) orders the lines as the shop recorded them: the order
-    decides which of two exact duplicates is kept and the ties of cancellation matching, as
-    a file's order does; by default the lines are ordered by every canonical column, which
-    gives the same numbers on every build (exact duplicates are interchangeable).
-
-    as_loaded: for nodes downstream of the staging model (the conservation tests), the
-    source's table as the staging model loaded it, not loaded again (loaded_raw_lines). -#}
 {% macro order_lines(as_loaded=false) -%}
     {%- set model = var('order_lines', '') -%}
     {%- if not model -%}
@@ -147,9 +130,6 @@
 {%- endmacro %}
 
 
-{#- The columns of the input contract as the source online_retail.invoice_lines declares
-    them (name, data_type, meta: aliases, required, ...), in order; the columns the loader
-    adds (no aliases) left out. Read from dbt's graph, so only while dbt runs. -#}
 {% macro declared_raw_columns() -%}
     {%- set declared = [] -%}
     {%- for source in graph.sources.values()
@@ -166,14 +146,6 @@
 {%- endmacro %}
 
 
-{#- The source online_retail.invoice_lines as already loaded, for nodes that run after the
-    staging model. On DuckDB, dbt-duckdb runs a plugin source's loader again at every node
-    that calls source() on it (DuckDBRelation.create_from_source, as the node compiles):
-    each such test read, checked and copied the whole input once more (15 s each at 100x
-    the sample). Here the table the node's own source dependency names is used when it
-    exists; while dbt parses, on other engines and where nothing is loaded yet (`dbt test`
-    alone on a new warehouse), it is source() itself, which records the dependency or
-    loads the input. -#}
 {% macro loaded_raw_lines() -%}
     {%- if not execute or target.type != 'duckdb' -%}
         {{ return(source('online_retail', 'invoice_lines')) }}

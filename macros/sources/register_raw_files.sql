@@ -1,8 +1,3 @@
-{#- on-run-start. DuckDB: the raw file is the source table the raw_invoices plugin loads.
-    Spark: the raw Parquet file is read in place, through a view in the schema `raw`
-    shaped like the plugin's table (typed columns in the Online Retail layout, and the
-    line's 1-based position in the file); the stored clustering parameters likewise when
-    the var segment_model_parameters names a Parquet file. -#}
 {% macro register_raw_files() -%}
     {{ return(adapter.dispatch('register_raw_files', 'retail_segments')()) }}
 {%- endmacro %}

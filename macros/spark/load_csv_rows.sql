@@ -1,5 +1,3 @@
-{#- dbt-spark's session connection splices seed values into the SQL unescaped, so a seed
-    value with a quote ("Can't Lose Them") breaks the insert: write escaped literals. -#}
 {% macro spark__load_csv_rows(model, agate_table) -%}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set statements = [] -%}

@@ -1,5 +1,5 @@
 """Campaign measurement: the uplift of a campaign over its control group, with a percentile
-bootstrap interval and p-value, and its status (README "Campaigns").
+bootstrap interval and p-value, and its status (docs/methods/campaigns.md).
 
 Who is in a campaign and in which group is decided in SQL (int_campaign_members; the draw is
 the macro campaign_control_draw, mirrored by `control_draw` here); this module compares the

@@ -397,7 +397,8 @@ def _spill_dir(target: Path, temp_dir: str) -> Path:
     return Path(temp_dir).expanduser().resolve() / f".segments-{key}.build.tmp"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The `segments` command line: build, report, generate."""
     parser = argparse.ArgumentParser(prog="segments", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -411,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument(
         "--columns",
         help="YAML file mapping the canonical columns to the file's headers, one "
-        "'Canonical: File header' a line (see README 'Your own export')",
+        "'Canonical: File header' a line (see docs/input.md, 'Column mappings')",
     )
     build_cmd.add_argument(
         "--db",
@@ -426,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument(
         "--campaigns",
         help="CSV file declaring the campaigns to hold out control groups for and measure "
-        "(README 'Campaigns'); default: the seed seeds/campaigns.csv",
+        "(docs/methods/campaigns.md); default: the seed seeds/campaigns.csv",
     )
     build_cmd.add_argument("--vars", help="more dbt vars, as YAML, e.g. '{rfm_as_of: 2011-12-09}'")
 
@@ -458,8 +459,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY:START:FACTOR[:CONTROL_SHARE[:WINDOW_DAYS]]",
         help="plant a campaign's effect (python -m retail_segments.synthetic --help)",
     )
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "build":
         return build(args.raw, args.db, args.matching, args.vars, args.columns, args.campaigns)
     if args.command == "report":

@@ -36,7 +36,8 @@ class CategorySettings:
     k_min: int = 8
     k_max: int = 28
     k_step: int = 4
-    # the written selection rule (product_category_selection, README)
+    # the written selection rule (product_category_selection; docs/methods/
+    # categories-interests-prediction.md)
     min_category_products: int = 15
     max_category_product_share: float = 0.15
     max_category_revenue_share: float = 0.25
@@ -297,9 +298,10 @@ def category_candidates(
     settings: CategorySettings,
 ) -> pd.DataFrame:
     """One row per candidate number of categories with its figures, the chosen one flagged.
-    The rule (also in the model's YAML and the README): a candidate is eligible when its
-    smallest category has at least min_category_products products, its largest holds at most
-    max_category_product_share of the products and max_category_revenue_share of the revenue,
+    The rule (also in the model's YAML and docs/methods/categories-interests-prediction.md): a
+    candidate is eligible when its smallest category has at least min_category_products
+    products, its largest holds at most max_category_product_share of the products and
+    max_category_revenue_share of the revenue,
     and two seeds agree (adjusted Rand index >= min_seed_agreement); among the eligible, the
     best basket lift wins, preferring fewer categories within lift_tolerance of it."""
     with threadpool_limits(limits=1):  # small dense algebra: threads only contend

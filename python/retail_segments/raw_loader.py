@@ -2,7 +2,8 @@
 
 Kept for one release so that code importing `retail_segments.raw_loader`, and a
 profiles.yml naming `module: retail_segments.raw_loader`, still work: it re-exports the
-names of `retail_segments.raw` and defines nothing of its own.
+public names the module had, from the modules of `retail_segments.raw` that now hold them,
+and defines nothing of its own.
 """
 
 import warnings
@@ -26,11 +27,29 @@ from .raw import (
     read_raw_invoices,
 )
 
+# the other names that were public here
+from .raw.checks import PRICE_LIMIT, QUANTITY_LIMIT, find_problems
+from .raw.errors import CSV_REASONS
+from .raw.layouts import (
+    DATE_ORDERS,
+    DATE_SEPARATORS,
+    ISO_LAYOUT,
+    NUMBER_LAYOUTS,
+    NUMBER_NAMES,
+    OFFSET_LAYOUT,
+    TIME_OFFSET,
+    TIME_SUFFIXES,
+    WHOLE_NUMBER_TEXT,
+    WHOLE_NUMBER_TEXT_COMMA,
+    date_formats,
+    text_date_layouts,
+)
+from .raw.options import DATE_FORMAT_KEY, FILL_DOWN_KEY
+
 # dbt-duckdb loads a plugin module's `Plugin`
 from .raw.plugin import Plugin
-
-# the reader class, public here before (retail_segments.raw keeps it in raw.readers)
-from .raw.readers import RawInvoiceReader
+from .raw.readers import GLOB_CHARACTERS, READ_ERRORS, RawInvoiceReader
+from .raw.typed_input import FLOAT_TYPES, INTEGER_TYPES, Column, TypedInput, type_input
 
 __all__ = [
     "CHECKED_STAMP_ENV",
@@ -51,6 +70,31 @@ __all__ = [
     "raw_path_list",
     "read_options",
     "read_raw_invoices",
+    "PRICE_LIMIT",
+    "QUANTITY_LIMIT",
+    "find_problems",
+    "CSV_REASONS",
+    "DATE_ORDERS",
+    "DATE_SEPARATORS",
+    "ISO_LAYOUT",
+    "NUMBER_LAYOUTS",
+    "NUMBER_NAMES",
+    "OFFSET_LAYOUT",
+    "TIME_OFFSET",
+    "TIME_SUFFIXES",
+    "WHOLE_NUMBER_TEXT",
+    "WHOLE_NUMBER_TEXT_COMMA",
+    "date_formats",
+    "text_date_layouts",
+    "DATE_FORMAT_KEY",
+    "FILL_DOWN_KEY",
+    "GLOB_CHARACTERS",
+    "READ_ERRORS",
+    "FLOAT_TYPES",
+    "INTEGER_TYPES",
+    "Column",
+    "TypedInput",
+    "type_input",
 ]
 
 warnings.warn(

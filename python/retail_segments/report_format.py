@@ -1,5 +1,6 @@
 """Numbers and colours of the HTML report, as a person reads them (the headlines are
-written in the warehouse: segment_overview, with macros/formatting.sql mirroring these).
+written in the warehouse: segment_overview, with macros/segments/formatting.sql mirroring
+these).
 
 Pure functions (no warehouse, no matplotlib), so they are tested on their own.
 

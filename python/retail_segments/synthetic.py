@@ -351,7 +351,7 @@ def _invoices_for_customers(rng, cdf, archetype):
 
 @dataclass(frozen=True)
 class PlantedCampaign:
-    """A campaign with target_type all (README "Campaigns") and a known effect: among the
+    """A campaign with target_type all (docs/methods/campaigns.md) and a known effect: among the
     customers it would contact, the share who buy in its window is `factor` times what it
     would be without it (each customer who would not have bought does, with the probability
     that makes it so), and the control group is untouched."""

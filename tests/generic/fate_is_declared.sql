@@ -1,5 +1,3 @@
-{#- A line's fate is `kept` or one of the cleaning rules declared in
-    macros/cleaning/cleaning_rules.sql (the accepted values come from that declaration). -#}
 {% test fate_is_declared(model, column_name) %}
 
 select {{ column_name }}

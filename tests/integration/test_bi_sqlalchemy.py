@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import BI_DUCKDB_VERSION, WORKING_SQLALCHEMY, query
 
-# other combinations and what they do, as the README's "BI tools" section says: SQLAlchemy
+# other combinations and what they do, as docs/warehouse.md "BI tools" says: SQLAlchemy
 # 2.0.45 added pg_catalog.pg_collation to its column reflection query, which DuckDB has
 # since 1.5.3; SQLAlchemy 2.1 refers to it in a way no DuckDB tried binds
 OTHER_COMBINATIONS = {
@@ -34,7 +34,7 @@ REFLECTED_TYPES = {
     "DECIMAL(18,2)": "NUMERIC(18, 2)",
 }
 
-# reflects every table in schema marts through the SQLAlchemy URI the README gives
+# reflects every table in schema marts through the SQLAlchemy URI docs/warehouse.md gives
 REFLECT = textwrap.dedent("""
     import json, sys
     import duckdb, sqlalchemy
@@ -81,7 +81,8 @@ def _assert_every_mart_reflects(marts: dict, db: Path) -> None:
     assert {name: marts[name]["comment"] for name, _ in tables} == dict(tables)
     columns = query(
         db,
-        "select table_name, column_name, data_type, comment from duckdb_columns() "
+        "select table_name, column_name, data_type, duckdb_columns.comment from duckdb_columns() "
+        "join duckdb_tables() using (database_name, schema_name, table_name) "
         "where schema_name = 'marts' order by table_name, column_index",
     )
     expected: dict[str, list] = {}
@@ -116,7 +117,7 @@ def test_sqlalchemy_reflects_every_mart_with_types_and_comments(synthetic_db, bi
 def test_other_duckdb_and_sqlalchemy_versions(
     synthetic_db, bi_python, tmp_path, duckdb_version, sqlalchemy_version
 ):
-    """Keeps the README's "BI tools" section true: the same duckdb-engine with another
+    """Keeps docs/warehouse.md "BI tools" true: the same duckdb-engine with another
     DuckDB and SQLAlchemy, installed beside the environment and put first on its path."""
     packages = [f"sqlalchemy=={sqlalchemy_version}"]
     if duckdb_version != BI_DUCKDB_VERSION:

@@ -35,7 +35,7 @@ NO_EFFECT_CAMPAIGNS = 40
 
 
 def _held_out(key: str, customer_id: str, share: float) -> bool:
-    """The control-group draw, written here from its definition (README "Campaigns")."""
+    """The control-group draw, written here from its definition (docs/methods/campaigns.md)."""
     digest = hashlib.md5(f"{key}:{customer_id}".encode()).hexdigest()
     return int(digest[:13], 16) / 16**13 < share
 
@@ -221,7 +221,7 @@ def test_an_interest_segment_campaign_scores_the_spend_before_its_start(real_all
 
 @needs_real_data
 def test_a_campaign_on_its_sent_list_is_measured_on_that_list(real_allocate_db):
-    """August_list declares the file it was sent to (conftest.real_campaigns: the August
+    """august_list declares the file it was sent to (conftest.real_campaigns: the August
     2011 buyers, with rows of another campaign, a repeated customer and one who never
     bought): its audience is exactly the listed customers of that campaign who bought before
     the start, in the list's segment, not the Lapsed regulars it names."""
@@ -426,9 +426,6 @@ def test_results_repeat_on_a_rerun(planted_db, tmp_path):
     )
     after = frame(copy, "select * from marts.campaign_results order by all")
     pd.testing.assert_frame_equal(before, after)
-
-
-# ------------------------------------------------------------------------- the comparison
 
 
 # --------------------------------------------------------------------------------- bad input

@@ -57,7 +57,7 @@ def test_real_six_month_holdout_beats_the_naive_rule(real_allocate_db):
 def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, tmp_path):
     """September to December is the Christmas peak; BG/NBD assumes steady purchase rates and
     one year of history shows no earlier Christmas to learn from, so it under-forecasts.
-    The README reports these figures; this test keeps them honest."""
+    docs/methods/lifetime-value.md reports these figures; this test keeps them honest."""
     copy = copy_warehouse(real_allocate_db, tmp_path / "three_months")
     rerun_models(
         copy,
@@ -75,7 +75,7 @@ def test_real_three_month_christmas_holdout_is_under_forecast(real_allocate_db, 
     assert 85 <= row["holdout_days"] <= 95
     assert -0.35 < row["predicted_relative_error"] < -0.15
     # and the churn risk made in September expects more churn than the Christmas quarter
-    # brings: the README's caveat (the issue measured 5.8, 11.2 and 13.8 points)
+    # brings: the caveat in docs/methods/lifetime-value.md (measured 5.8, 11.2 and 13.8 points)
     bands = frame(
         copy, "select * from marts.clv_churn_risk_calibration where group_type = 'band'"
     ).set_index("group_value")
@@ -192,7 +192,7 @@ def test_customer_outlook_follows_its_definitions(real_allocate_db):
 
 
 def test_ranking_table_agrees_with_the_holdout(real_allocate_db):
-    """Clv_ranking_evaluation's five forecasts rank the same customers as clv_evaluation; the
+    """clv_ranking_evaluation's five forecasts rank the same customers as clv_evaluation; the
     model's Spearman is clv_evaluation's; the top-decile shares are shares."""
     db = real_allocate_db
     ranking = frame(db, "select * from marts.clv_ranking_evaluation").set_index("forecast")
@@ -231,7 +231,7 @@ def test_ranking_table_agrees_with_the_holdout(real_allocate_db):
     reason="not met: on the six-month holdout the BG/NBD ranks below the "
     "repeat-purchase count (Spearman 0.526 vs 0.555, top-decile purchases 36.3% vs 36.5%), "
     "its top decile's revenue share is below the revenue-so-far rule's (59.0% vs 59.3%) and "
-    "its total is 12.3% low; see the issue's closing note",
+    "its total is 12.3% low (docs/methods/lifetime-value.md, the holdout's ranking)",
 )
 def test_model_ranks_at_least_as_well_as_the_best_simple_rule(real_allocate_db):
     ranking = frame(real_allocate_db, "select * from marts.clv_ranking_evaluation").set_index(

@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from conftest import query
 from retail_segments import publish
+from samples import RENAMED_MARTS
 
 STEPS = ["staging", "cleaning", "core", "intermediate", "marts"]
 PREFIXES = {"staging": ("stg_",), "cleaning": ("int_",), "intermediate": ("int_",)}
@@ -73,7 +75,7 @@ def test_every_model_reads_only_its_own_and_earlier_layers(synthetic_db):
 
 
 def test_model_names_say_their_layer(synthetic_db):
-    """Stg_ in staging and int_ in intermediate; the marts publish into the marts schema under
+    """stg_ in staging and int_ in intermediate; the marts publish into the marts schema under
     names analysts look for: their folder's subject first, or customer_ for a table of one row
     per customer (fct_ for the facts); the old names of renamed marts live in deprecated/."""
     models = _models(synthetic_db).values()
@@ -99,13 +101,15 @@ def test_renamed_marts_keep_their_old_names_as_views(synthetic_db):
         for node in models
         if _folders(node)[1] == "deprecated"
     }
-    assert deprecated == {
-        "product_sales": "sales_by_product",
-        "segment_transitions": "rfm_segment_transitions",
-        "cluster_model_selection": "segment_model_selection",
-        "churn_risk_calibration": "clv_churn_risk_calibration",
-        "prediction_evaluation": "new_customer_prediction_evaluation",
+    assert deprecated == RENAMED_MARTS
+    views = [node for node in models if node["name"] in deprecated]
+    assert {(node["config"]["materialized"], node["access"]) for node in views} == {
+        ("view", "protected")
     }
-    assert {node["config"]["materialized"] for node in models if node["name"] in deprecated} == {
-        "view"
-    }
+    # each reads as much as its mart: the same rows
+    for old, new in RENAMED_MARTS.items():
+        difference = f"(select * from marts.{old} except all select * from marts.{new})"
+        assert query(synthetic_db, f"select count(*) from {difference}") == [(0,)]
+        assert query(synthetic_db, f"select count(*) from marts.{old}") == query(
+            synthetic_db, f"select count(*) from marts.{new}"
+        )

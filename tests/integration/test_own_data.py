@@ -20,12 +20,6 @@ from conftest import (
 )
 from samples import SHOPIFY_MAPPING, sample_lines
 
-# ------------------------------------------------------------------------- column mapping
-
-
-# ------------------------------------------------------------------------------- formats
-
-
 # ----------------------------------------------------------------------- several files
 
 
@@ -283,7 +277,7 @@ def _raw_loads(build_output: str) -> list[str]:
 
 
 def test_a_build_loads_the_raw_input_once(synthetic_db):
-    """Dbt-duckdb loads a plugin source again wherever a node names it with source(); the
+    """dbt-duckdb loads a plugin source again wherever a node names it with source(); the
     conservation tests name the loaded table instead, so a build reads, checks and copies
     the raw input once (three times before: 30 s of a 280 s build at 100x the sample). The
     embedded data, which `segments build` does not check, is checked by the plugin."""

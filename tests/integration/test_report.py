@@ -465,7 +465,7 @@ def test_real_report_reads_in_a_browser(
 
 
 def test_sql_shares_and_counts_read_as_the_report_writes_them():
-    """Segment_overview's headline is written in SQL (macros/segments/formatting.sql); each
+    """segment_overview's headline is written in SQL (macros/segments/formatting.sql); each
     number in it must read exactly as report_format writes it elsewhere on the page."""
     import duckdb
     import jinja2

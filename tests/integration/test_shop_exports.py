@@ -21,8 +21,6 @@ from samples import LINE_AMOUNT_MAPPING, SHOPIFY_MAPPING
 
 CUSTOMERS = 300
 
-# ------------------------------------------------------------------------ the loader
-
 
 # ------------------------------------------------------------------------ the builds
 

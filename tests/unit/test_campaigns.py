@@ -1,6 +1,6 @@
-"""Campaign statistics without a warehouse: the control draw written from its definition, the
-bootstrap of a share, the comparison's interval and p-value, and a campaign's status at the
-edges of its window (retail_segments.campaigns, retail_segments.bootstrap)."""
+"""Campaign statistics without a warehouse: the bootstrap of a share, the comparison's interval
+and p-value, a campaign's status at the edges of its window, and a campaign that names a known
+and an unknown segment (retail_segments.campaigns, retail_segments.bootstrap)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from retail_segments import campaigns
-
-# ---------------------------------------------------------------------------- real data
-
-
-# ------------------------------------------------------------------ planted synthetic data
-
 
 # ------------------------------------------------------------------------- the comparison
 
@@ -126,6 +120,3 @@ def test_a_campaign_with_a_known_and_an_unknown_segment():
         campaigns.CampaignSettings(),
     ).set_index(["level", "target_segment"])
     pd.testing.assert_frame_equal(results, again)
-
-
-# --------------------------------------------------------------------------------- bad input

@@ -1,4 +1,4 @@
-"""Retail_segments.clv against the literature (CDNOW) and against properties that can fail.
+"""retail_segments.clv against the literature (CDNOW) and against properties that can fail.
 
 Published figures: Fader, Hardie & Lee 2005 (BG/NBD on the CDNOW sample), Fader & Hardie 2013
 (Gamma-Gamma), and Hardie's spreadsheets for those papers as quoted by the lifetimes tests.

@@ -1,6 +1,7 @@
 -- The newcomers whose horizon is not over yet, by return outlook and by whether they are
 -- already back: how many, how long since their first order, what to do first, and how
--- often the test customers the model put in that band came back (new_customer_prediction_evaluation).
+-- often the test customers the model put in that band came back
+-- (new_customer_prediction_evaluation).
 with
 
 newcomers as (

@@ -172,7 +172,7 @@ class CampaignsSection(ReportPage):
 
     def section_campaigns(self) -> str:
         intro = (
-            '<p>Each campaign declared in the campaigns file (README "Campaigns") holds out '
+            "<p>Each campaign declared in the campaigns file (docs/methods/campaigns.md) holds out "
             "a random control group in every targeted segment (campaign_audiences). Once "
             "its window has passed, what the contacted customers bought is compared with "
             "what the held-out ones bought: the difference is what the campaign did. Upload "

@@ -255,12 +255,6 @@ def test_a_folder_is_read_in_name_order_with_each_lines_file(tmp_path):
     assert read_problem(empty) == "empty: the folder holds no .parquet, .csv, .xlsx file"
 
 
-# ------------------------------------------------- the real data as a Shopify export
-
-
-# ------------------------------------------------------------------------ gross margin
-
-
 # ------------------------------------------------------------------ review findings
 
 

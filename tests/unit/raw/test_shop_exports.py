@@ -137,7 +137,7 @@ def test_the_woocommerce_mapping_reads_its_documented_export(tmp_path):
     assert set(lines["Currency"]) == {"USD"}
 
 
-# ------------------------------------------------------------------------ the builds
+# ----------------------------------------------------------------- the documentation
 
 
 def test_the_shipped_mappings_are_documented():
