@@ -232,7 +232,7 @@ def test_a_rule_added_to_the_declaration_reaches_the_fates_the_chain_and_the_aud
     for name in ("unchanged", "with_rule"):
         project = project_copy(tmp_path / name)
         if name == "with_rule":
-            rules = project / "macros" / "cleaning_rules.sql"
+            rules = project / "macros" / "cleaning" / "cleaning_rules.sql"
             text = rules.read_text()
             end = "    {%- endset -%}\n    {%- set rules = fromyaml(declared) -%}"
             assert end in text

@@ -26,7 +26,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from conftest import PROJECT, query, run_segments
+from conftest import query, run_segments
 from retail_segments import report_format as fmt
 from samples import CHROMIUM_FLAGS, number_problems
 
@@ -462,51 +462,6 @@ def test_real_report_reads_in_a_browser(
                 assert swatch_colour[segment] == {colour}, (alt, segment)
 
     assert screenshot.stat().st_size > 20_000
-
-
-def test_sql_shares_and_counts_read_as_the_report_writes_them():
-    """segment_overview's headline is written in SQL (macros/segments/formatting.sql); each
-    number in it must read exactly as report_format writes it elsewhere on the page."""
-    import duckdb
-    import jinja2
-
-    macros = (
-        jinja2.Environment().from_string((PROJECT / "macros" / "formatting.sql").read_text()).module
-    )
-    shares = [
-        0,
-        1e-4,
-        -1e-4,
-        0.0004999,
-        0.0005,
-        0.003,
-        0.0404,
-        0.0995,
-        0.09949,
-        0.1,
-        0.125,
-        0.135,
-        0.5,
-        0.76,
-        0.994,
-        0.995,
-        0.9999,
-        1,
-        -0.04,
-        -0.5,
-        None,
-    ]
-    counts = [0, 1, 2.5, 7, 50.5, 51.5, 999, 1000, 1211.4, 1211.5, 1234567]
-    con = duckdb.connect()
-    for macro, python, values in (
-        (macros.format_share, fmt.percent, shares),
-        (macros.format_count, fmt.count, counts),
-    ):
-        for value in values:
-            (shown,) = con.sql(
-                f"select {macro('x')} from (select cast(? as double) as x)", params=[value]
-            ).fetchall()[0]
-            assert shown == python(value), (macro, value)
 
 
 def test_report_exposure_lists_exactly_the_marts_it_reads(real_allocate_db, tmp_path):

@@ -1,5 +1,6 @@
-"""The report's number and money formats, its segment colours, and the verdict unit tests
-reading the verdict seed as it is (retail_segments.report_format, retail_segments.report)."""
+"""The report's number and money formats (and the SQL macros that write the same numbers in
+the warehouse), its segment colours, and the verdict unit tests reading the verdict seed as it
+is (retail_segments.report_format, retail_segments.report)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,50 @@ def test_verdict_unit_tests_use_the_seed_as_it_is():
 
     for rows in copies:
         assert [typed(row) for row in rows] == [typed(row) for row in seed]
+
+
+def test_sql_shares_and_counts_read_as_the_report_writes_them():
+    """segment_overview's headline is written in SQL (macros/segments/formatting.sql); each
+    number in it must read exactly as report_format writes it elsewhere on the page."""
+    import duckdb
+    import jinja2
+
+    macros = (
+        jinja2.Environment()
+        .from_string((PROJECT / "macros" / "segments" / "formatting.sql").read_text())
+        .module
+    )
+    shares = [
+        0,
+        1e-4,
+        -1e-4,
+        0.0004999,
+        0.0005,
+        0.003,
+        0.0404,
+        0.0995,
+        0.09949,
+        0.1,
+        0.125,
+        0.135,
+        0.5,
+        0.76,
+        0.994,
+        0.995,
+        0.9999,
+        1,
+        -0.04,
+        -0.5,
+        None,
+    ]
+    counts = [0, 1, 2.5, 7, 50.5, 51.5, 999, 1000, 1211.4, 1211.5, 1234567]
+    con = duckdb.connect()
+    for macro, python, values in (
+        (macros.format_share, fmt.percent, shares),
+        (macros.format_count, fmt.count, counts),
+    ):
+        for value in values:
+            (shown,) = con.sql(
+                f"select {macro('x')} from (select cast(? as double) as x)", params=[value]
+            ).fetchall()[0]
+            assert shown == python(value), (macro, value)
