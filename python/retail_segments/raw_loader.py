@@ -8,24 +8,9 @@ and defines nothing of its own.
 
 import warnings
 
-from .raw import (
-    CHECKED_STAMP_ENV,
-    SUPPORTED_EXTENSIONS,
-    AmbiguousDates,
-    AmbiguousDatesError,
-    RawInputError,
-    RawInvoiceFiles,
-    ReadOptions,
-    checked_stamp,
-    column_mapping,
-    default_synthetic_path,
-    ensure_synthetic,
-    file_labels,
-    raw_files,
-    raw_path_list,
-    read_options,
-    read_raw_invoices,
-)
+# the package's public API (raw.__all__), Plugin included: dbt-duckdb loads a module's Plugin
+from .raw import *  # noqa: F403
+from .raw import __all__ as _package_api
 
 # the other names that were public here
 from .raw.checks import PRICE_LIMIT, QUANTITY_LIMIT, find_problems
@@ -45,31 +30,12 @@ from .raw.layouts import (
     text_date_layouts,
 )
 from .raw.options import DATE_FORMAT_KEY, FILL_DOWN_KEY
-
-# dbt-duckdb loads a plugin module's `Plugin`
-from .raw.plugin import Plugin
 from .raw.readers import GLOB_CHARACTERS, READ_ERRORS, RawInvoiceReader
 from .raw.typed_input import FLOAT_TYPES, INTEGER_TYPES, Column, TypedInput, type_input
 
 __all__ = [
-    "CHECKED_STAMP_ENV",
-    "SUPPORTED_EXTENSIONS",
-    "AmbiguousDates",
-    "AmbiguousDatesError",
-    "Plugin",
-    "RawInputError",
-    "RawInvoiceFiles",
+    *_package_api,
     "RawInvoiceReader",
-    "ReadOptions",
-    "checked_stamp",
-    "column_mapping",
-    "default_synthetic_path",
-    "ensure_synthetic",
-    "file_labels",
-    "raw_files",
-    "raw_path_list",
-    "read_options",
-    "read_raw_invoices",
     "PRICE_LIMIT",
     "QUANTITY_LIMIT",
     "find_problems",
