@@ -1,6 +1,7 @@
-"""Campaign statistics without a warehouse: the bootstrap of a share, the comparison's interval
-and p-value, a campaign's status at the edges of its window, and a campaign that names a known
-and an unknown segment (retail_segments.campaigns, retail_segments.bootstrap)."""
+"""Campaign statistics without a warehouse: the re-splits of the randomization test, the
+comparison's interval and p-value, a campaign's status at the edges of its window, and a
+campaign that names a known and an unknown segment (retail_segments.campaigns; its error
+rates by simulation: test_campaign_statistics.py)."""
 
 from __future__ import annotations
 
@@ -12,45 +13,76 @@ from retail_segments import campaigns
 # ------------------------------------------------------------------------- the comparison
 
 
-def test_the_bootstrap_of_a_share_is_the_resampling_it_stands_for():
-    """A 0/1 outcome's resampled means come from a binomial draw: the same distribution
-    as drawing customers with replacement (here forced by a value a hair off 1)."""
+def test_a_re_split_is_the_permutation_it_stands_for():
+    """The sums and counts of a re-split give the permuted difference of means that
+    splitting the customers again gives, here redone by hand on the same draws."""
+    rng = np.random.default_rng(3)
+    treatment = np.where(rng.random(90) < 0.3, rng.lognormal(4, 1.2, 90), 0.0)
+    control = np.where(rng.random(30) < 0.3, rng.lognormal(4, 1.2, 30), 0.0)
+    values, n_t, n_c = np.concatenate([treatment, control]), 90, 30
+    split = campaigns.resplits(treatment, control, 500, np.random.default_rng(7))
+    keys = np.random.default_rng(7).random((500, n_t + n_c))  # the same draws
+    in_control = np.zeros_like(keys, dtype=bool)
+    np.put_along_axis(in_control, np.argpartition(keys, n_c - 1, axis=1)[:, :n_c], True, 1)
+    by_hand = [values[~row].mean() - values[row].mean() for row in in_control]
+    in_c = split.treatment_sum_in_control + split.control_sum_in_control
+    from_sums = (values.sum() - in_c) / n_t - in_c / n_c
+    np.testing.assert_allclose(from_sums, by_hand)
+    assert (split.treatment_in_control == in_control[:, :n_t].sum(axis=1)).all()
+
+
+def test_a_0_1_outcome_re_split_is_the_drawing_it_stands_for():
+    """A 0/1 outcome's re-splits come from hypergeometric draws: the same distribution as
+    drawing customers (here forced by a value a hair off 1), and as the textbook's."""
     rng = np.random.default_rng(1)
-    bought = (rng.random(800) < 0.3).astype(float)
-    shortcut = campaigns.resampled_means(bought, 20_000, np.random.default_rng(2))
-    nudged = bought.copy()
-    nudged[0] = 1 - 1e-12 if nudged[0] == 1 else 1e-12  # no longer 0/1: rows are drawn
-    drawn = campaigns.resampled_means(nudged, 20_000, np.random.default_rng(3), max_rows=100_000)
-    assert shortcut.mean() == pytest.approx(drawn.mean(), abs=0.001)
-    assert shortcut.std() == pytest.approx(drawn.std(), rel=0.03)
-    assert shortcut.std() == pytest.approx(np.sqrt(0.3 * 0.7 / 800), rel=0.05)
+    bought = (rng.random(1000) < 0.3).astype(float)
+    treatment, control = bought[:900], bought[900:]
+    shortcut = campaigns.resplits(treatment, control, 20_000, np.random.default_rng(2))
+    nudged = treatment.copy()
+    nudged[np.argmax(nudged)] = 1 - 1e-12  # no longer 0/1: positions are drawn
+    drawn = campaigns.resplits(nudged, control, 20_000, np.random.default_rng(3))
+    for split in (shortcut, drawn):
+        ones_in_control = split.treatment_sum_in_control + split.control_sum_in_control
+        # C' is 100 of the 1,000 customers: its buyers are hypergeometric(1000, 300, 100)
+        assert ones_in_control.mean() == pytest.approx(100 * bought.mean(), abs=0.05)
+        assert ones_in_control.std() == pytest.approx(
+            np.sqrt(100 * 0.3 * 0.7 * 900 / 999), rel=0.03
+        )
+        assert split.treatment_in_control.mean() == pytest.approx(90, abs=0.05)
 
 
 def test_the_comparison_interval_and_p_value():
     settings = campaigns.CampaignSettings()
     rng = np.random.default_rng(4)
-    # far apart: p at its floor, 1 / resamples, and the interval well above zero
+    # far apart: p at its floor, 2 / (permutations + 1), and the interval well above zero
     apart = campaigns.compare(
         (rng.random(2000) < 0.4).astype(float), (rng.random(2000) < 0.2).astype(float), settings, 1
     )
-    assert apart.p_value == 1 / settings.resamples and apart.uplift_low > 0.15
+    assert apart.p_value == 2 / (settings.permutations + 1) and apart.uplift_low > 0.15
     assert apart.relative_uplift == pytest.approx(apart.uplift / apart.control_value)
+    assert apart.relative_uplift_low < apart.relative_uplift < apart.relative_uplift_high
     # the same values in both groups: no difference, the interval centred on zero
     same = rng.lognormal(3, 1, 1500)
     alike = campaigns.compare(same, same.copy(), settings, 2)
     assert alike.uplift == 0 and alike.uplift_low < 0 < alike.uplift_high
+    assert alike.relative_uplift_low < 0 < alike.relative_uplift_high
     assert alike.p_value > 0.8
-    # the p-value and the interval agree: p < 0.05 exactly when zero is outside it
+    # the p-value and both intervals agree: p <= 0.05 exactly when zero is outside them
     for seed in range(30):
         shift = rng.normal(0, 0.03)
-        result = campaigns.compare(
-            (rng.random(1500) < 0.3 + shift).astype(float),
-            (rng.random(1500) < 0.3).astype(float),
-            settings,
-            seed,
-        )
-        outside = result.uplift_low > 0 or result.uplift_high < 0
-        assert outside == (result.p_value < 0.05), result
+        for values in ("purchase", "revenue"):
+            bought_t, bought_c = rng.random(900) < 0.3 + shift, rng.random(100) < 0.3
+            if values == "revenue":
+                treatment = np.where(bought_t, rng.lognormal(4, 1, 900) * (1 + 5 * shift), 0)
+                control = np.where(bought_c, rng.lognormal(4, 1, 100), 0)
+            else:
+                treatment, control = bought_t.astype(float), bought_c.astype(float)
+            result = campaigns.compare(treatment, control, settings, seed)
+            significant = result.p_value <= 0.05
+            assert (result.uplift_low > 0 or result.uplift_high < 0) == significant, result
+            assert (
+                result.relative_uplift_low > 0 or result.relative_uplift_high < 0
+            ) == significant, result
 
 
 def test_the_status_at_the_edges_of_the_window():

@@ -1,5 +1,5 @@
 """Per campaign, per targeted segment and for the whole campaign: the outcome in each
-group, the uplift with its bootstrap interval and p-value, and the status; exposed as
+group, the uplift with its randomization-test interval and p-value, and the status; exposed as
 campaign_results. Logic: retail_segments.campaigns."""
 
 from retail_segments import campaigns, frames
