@@ -156,6 +156,41 @@ def test_the_held_out_share_is_the_declared_one_in_every_segment(real_allocate_d
 
 
 @needs_real_data
+def test_an_rfm_audience_is_the_segment_a_build_the_day_before_gives(real_allocate_db, tmp_path):
+    """At Risk and Can't Lose Them on 2011-11-15: the campaign's audience is exactly the
+    customers those segments hold in a build whose RFM date is 2011-11-14 (re-run here on a
+    copy of the real build with var rfm_as_of). Cut points taken from the whole data, or
+    recency counted to the data's end, would move customers between segments."""
+    copy = copy_warehouse(real_allocate_db, tmp_path / "as_of")
+    rerun_models(
+        copy,
+        ["customer_rfm", "rfm_score_thresholds", "customer_rfm_scores"],
+        {"rfm_as_of": "2011-11-14"},
+    )
+    that_day = frame(
+        copy,
+        "select customer_id, rfm_segment from marts.customer_rfm_scores "
+        "where rfm_segment in ('At Risk', 'Can''t Lose Them')",
+    )
+    audience = frame(
+        real_allocate_db,
+        "select customer_id, target_segment from marts.campaign_audiences "
+        "where campaign_key = 'late_at_risk'",
+    )
+    assert len(that_day) > 300
+    assert dict(zip(audience["customer_id"], audience["target_segment"], strict=True)) == dict(
+        zip(that_day["customer_id"], that_day["rfm_segment"], strict=True)
+    )
+    # and the segments of the data's end are another set: the test can tell them apart
+    now = frame(
+        real_allocate_db,
+        "select customer_id from marts.customer_rfm_scores "
+        "where rfm_segment in ('At Risk', 'Can''t Lose Them')",
+    )
+    assert set(now["customer_id"]) != set(that_day["customer_id"])
+
+
+@needs_real_data
 def test_a_churn_band_campaign_targets_the_band_on_the_start_date(real_allocate_db):
     """High churn risk on 2011-09-01, recomputed here from the invoices before that day
     (purchase days; ages to 2011-08-31), the full fit of clv_model_parameters and the BG/NBD

@@ -5,6 +5,7 @@ committed), must give the UCI file's figures."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -56,7 +57,8 @@ def _write_shopify_months(folder: Path) -> dict[str, int]:
     line): `#` order names, customers as e-mail addresses, times with ` +0000`, the e-mail
     and the country on an order's first line only, returns as negative quantities, and
     Shopify's order-level columns: every order paid, in GBP, nothing refunded, discounted
-    or cancelled, so the figures must be the UCI file's. Returns lines a file."""
+    or cancelled, so the figures must be the UCI file's (January cut inside an order and
+    an overlapping February export besides: _split_and_overlap). Returns lines a file."""
     folder.mkdir()
     con = duckdb.connect()
     con.sql(f"create table lines as select *, row_number() over () as n from '{REAL_DATA}'")
@@ -99,7 +101,34 @@ def _write_shopify_months(folder: Path) -> dict[str, int]:
             f"to '{folder / name}' (header)"
         )
         counts[name] = lines
+    _split_and_overlap(folder, counts)
     return counts
+
+
+# January cut in two inside an order, as an export cut by size ends (the rest of the order,
+# without its e-mail and country, opens the next file), and an export of February's last 20
+# orders made again, overlapping the month's file: neither may change a figure
+SPLIT_FILE, OVERLAP_FILE = "orders_export_2011-01_part2.csv", "orders_export_2011-02_again.csv"
+
+
+def _split_and_overlap(folder: Path, counts: dict[str, int]) -> None:
+    import pandas as pd
+
+    def read(name):
+        return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+
+    january = read("orders_export_2011-01.csv")
+    names = january["Name"]
+    cut = next(i for i in range(len(names) // 2, len(names)) if names[i] == names[i - 1])
+    assert january.loc[cut, "Email"] == ""  # a continuation line: no e-mail of its own
+    january[:cut].to_csv(folder / "orders_export_2011-01.csv", index=False)
+    january[cut:].to_csv(folder / SPLIT_FILE, index=False)
+    counts["orders_export_2011-01.csv"], counts[SPLIT_FILE] = cut, len(january) - cut
+    february = read("orders_export_2011-02.csv")
+    last_orders = february["Name"].drop_duplicates().iloc[-20:]
+    again = february[february["Name"].isin(last_orders)]
+    again.to_csv(folder / OVERLAP_FILE, index=False)
+    counts[OVERLAP_FILE] = len(again)
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +159,17 @@ def test_a_shopify_export_by_month_gives_the_uci_files_figures(shopify_db, real_
         "select step, rule_name, rows_in, rows_removed, rows_out "
         "from marts.data_quality_audit order by step"
     )
-    assert frame(db, audit).equals(frame(real_reference_db, audit))
-    steps = query(db, audit)
-    assert steps[0][2] == 541_909 and steps[-1][4] == 391_150
+    shop, uci = frame(db, audit), frame(real_reference_db, audit)
+    # the overlapping export's lines are removed as guest lines or exact duplicates, and
+    # from the duplicates on, every step is the UCI file's
+    overlap = counts[OVERLAP_FILE]
+    assert shop["rows_in"].iloc[0] == 541_909 + overlap
+    by_rule = (shop.set_index("rule_name") - uci.set_index("rule_name"))["rows_removed"]
+    assert by_rule[["missing_customer", "exact_duplicate"]].sum() == overlap, by_rule
+    assert by_rule.drop(["missing_customer", "exact_duplicate"]).eq(0).all(), by_rule
+    after = shop["step"] > int(shop.loc[shop["rule_name"] == "exact_duplicate", "step"].iloc[0])
+    assert shop[after].reset_index(drop=True).equals(uci[after].reset_index(drop=True))
+    assert shop["rows_out"].iloc[-1] == 391_150
     (revenue,) = query(db, "select sum(revenue) from marts.fct_invoices")[0]
     assert float(revenue) == pytest.approx(8_263_592.99, abs=0.005)
     rfm = (
@@ -165,7 +202,16 @@ def test_every_file_is_counted(shopify_db):
     )
     assert list(files["source_file"]) == sorted(counts)
     assert dict(zip(files["source_file"], files["lines"], strict=True)) == counts
-    assert files["lines"].sum() == 541_909 and files["kept"].sum() == 391_150
+    # and as an independent reader counts them: Python's csv module, record by record
+    folder = db.parent / "exports"
+    for name, lines in zip(files["source_file"], files["lines"], strict=True):
+        with open(folder / name, newline="") as file:
+            assert sum(1 for _ in csv.reader(file)) - 1 == lines, name
+    # the overlapping export adds lines and no sale; the order cut in two keeps its customer
+    assert files["lines"].sum() == 541_909 + counts[OVERLAP_FILE]
+    assert files["kept"].sum() == 391_150
+    kept = dict(zip(files["source_file"], files["kept"].fillna(0), strict=True))
+    assert kept[OVERLAP_FILE] == 0 and kept[SPLIT_FILE] > 0
     # each line keeps its file and its line there
     (lines, first_line, last_line) = query(
         db,

@@ -1,20 +1,22 @@
 """Several raw files read as one history: each file read and checked on its own, files
 whose text dates read two ways settled by the others, every line numbered across the files
-with its file and its line there."""
+with its file and its line there, and an order split across files filled down as one."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
+from .. import raw_schema
 from .checks import same_currency, same_layouts
 from .errors import AmbiguousDates
 from .options import ReadOptions
 from .paths import file_labels, raw_files
 from .readers import RawInvoiceReader
-from .sql import lit
+from .sql import lit, q
 from .stamp import checked_stamp
 
 
@@ -35,7 +37,9 @@ class RawInvoiceFiles:
         self.files = raw_files(paths)
         self.labels = file_labels(self.files)
         self._reader_settings = (threads, memory_limit)
+        self.options = options or ReadOptions()
         self.readers = [RawInvoiceReader(f, threads, memory_limit, options) for f in self.files]
+        self._across_files: duckdb.DuckDBPyConnection | None = None
 
     def check(self, checked_before: bool = False) -> list[str]:
         """Check every file; returns, per file, the SELECT of its lines with provenance.
@@ -107,7 +111,32 @@ class RawInvoiceFiles:
             for stream in streams:
                 yield from stream
 
-        return pa.RecordBatchReader.from_batches(schema, batches())
+        lines = pa.RecordBatchReader.from_batches(schema, batches())
+        if not self.options.fill_down or len(self.readers) < 2:
+            return lines
+        return self._filled_down_across_files(lines, batch_size)
+
+    def _filled_down_across_files(self, lines: pa.RecordBatchReader, batch_size: int):
+        """Each file filled its orders down on its own; an order cut in two by the end of
+        an export (its first line, with the e-mail, in one file, the rest in the next)
+        takes its values from the lines of the other file too, as one order, instead of
+        its later lines becoming guest lines."""
+        threads, memory_limit = self._reader_settings
+        self._across_files = conn = duckdb.connect()
+        if threads:
+            conn.execute(f"set threads = {int(threads)}")
+        if memory_limit:
+            conn.execute(f"set memory_limit = {lit(memory_limit)}")
+        conn.register("lines", lines)
+        order = q(raw_schema.order_column())
+        filled = [
+            f"coalesce({q(name)}, first_value({q(name)} ignore nulls) over (partition by "
+            f"{order} order by source_row_number rows between unbounded preceding and "
+            f"unbounded following)) as {q(name)}"
+            for name in self.options.fill_down
+        ]
+        select = f"select * replace ({', '.join(filled)}) from lines order by source_row_number"
+        return conn.sql(select).to_arrow_reader(batch_size)
 
     @property
     def rows(self) -> int:
@@ -119,3 +148,5 @@ class RawInvoiceFiles:
     def close(self) -> None:
         for reader in self.readers:
             reader.close()
+        if self._across_files is not None:
+            self._across_files.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 from conftest import PROJECT
-from samples import WOOCOMMERCE_MAPPING, read_lines, read_problem, sample_lines
+from samples import SHOPIFY_MAPPING, WOOCOMMERCE_MAPPING, read_lines, read_problem, sample_lines
 
 # ------------------------------------------------------------------------ the loader
 
@@ -161,3 +161,63 @@ def test_a_month_without_cancellations_or_refunds_reads_beside_one_with_them(tmp
     lines = read_lines(folder)
     assert lines["CancelledAt"].notna().tolist() == [True, False, False, False]
     assert lines["RefundedAmount"].fillna(0).tolist() == [1.5, 0, 0, 0]
+
+
+def _shopify_lines(rows) -> pd.DataFrame:
+    """Shopify order lines: order-level fields on an order's first line only, as Shopify
+    writes them (rows: name, e-mail, country, sku, quantity)."""
+    return pd.DataFrame(
+        {
+            "Name": [row[0] for row in rows],
+            "Email": [row[1] for row in rows],
+            "Financial Status": ["paid" if row[1] else "" for row in rows],
+            "Created at": "2011-01-04 10:00:00 +0000",
+            "Lineitem quantity": [row[4] for row in rows],
+            "Lineitem name": "Mug",
+            "Lineitem price": "2.55",
+            "Lineitem sku": [row[3] for row in rows],
+            "Billing Country": [row[2] for row in rows],
+            "Cancelled at": "",
+            "Refunded Amount": ["0.00" if row[1] else "" for row in rows],
+            "Discount Amount": ["0.00" if row[1] else "" for row in rows],
+            "Currency": ["USD" if row[1] else "" for row in rows],
+        }
+    )
+
+
+def test_an_order_split_across_two_monthly_files_keeps_its_customer(tmp_path):
+    """An export cut by size or date can end in the middle of an order: the lines in the
+    next file have no e-mail (Shopify writes it on the order's first line), and must take
+    it from the first file, not become guest lines."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _shopify_lines(
+        [("#1001", "a@x.com", "US", "MUG-1", 1), ("#1002", "b@x.com", "CA", "MUG-1", 2)]
+    ).to_csv(folder / "orders_export_1.csv", index=False)
+    _shopify_lines([("#1002", "", "", "MUG-2", 3), ("#1003", "c@x.com", "GB", "MUG-1", 1)]).to_csv(
+        folder / "orders_export_2.csv", index=False
+    )
+    lines = read_lines(folder, columns=str(SHOPIFY_MAPPING))
+    assert list(lines["InvoiceNo"]) == ["#1001", "#1002", "#1002", "#1003"]
+    assert list(lines["CustomerID"]) == ["a@x.com", "b@x.com", "b@x.com", "c@x.com"]
+    assert list(lines["Country"]) == ["US", "CA", "CA", "GB"]
+    assert list(lines["source_file"]) == ["orders_export_1.csv"] * 2 + ["orders_export_2.csv"] * 2
+
+
+def test_the_same_line_in_two_overlapping_exports_is_read_from_both(tmp_path):
+    """Two exports whose date ranges overlap hold the same line twice: the loader reads
+    each file whole (every raw line is accounted for), and the cleaning removes the second
+    copy as an exact duplicate (tests/integration/test_audit.py)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    both = ("#1002", "b@x.com", "CA", "MUG-1", 2)
+    _shopify_lines([("#1001", "a@x.com", "US", "MUG-1", 1), both]).to_csv(
+        folder / "orders_export_1.csv", index=False
+    )
+    _shopify_lines([both]).to_csv(folder / "orders_export_2.csv", index=False)
+    lines = read_lines(folder, columns=str(SHOPIFY_MAPPING))
+    assert list(lines["source_file"]) == ["orders_export_1.csv"] * 2 + ["orders_export_2.csv"]
+    copies = lines[lines["InvoiceNo"] == "#1002"].drop(
+        columns=["source_file", "source_row_number", "source_line_number"], errors="ignore"
+    )
+    assert len(copies) == 2 and copies.iloc[0].equals(copies.iloc[1])
