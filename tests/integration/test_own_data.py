@@ -6,9 +6,11 @@ committed), must give the UCI file's figures."""
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import (
     BUILD_OUTPUT,
@@ -225,10 +227,16 @@ def test_every_file_is_counted(shopify_db):
 # ------------------------------------------------------------------------ gross margin
 
 
+def _cost_share(stock_code: str) -> float:
+    """A product's unit cost as a share of its price: 30% to 79% by product (from the md5
+    of its stock code), so a margin that scaled revenue by one ratio shows."""
+    return 0.30 + int(hashlib.md5(stock_code.encode()).hexdigest()[:2], 16) % 50 / 100
+
+
 @pytest.fixture(scope="module")
 def margin_db(synthetic_db, tmp_path_factory) -> Path:
-    """The embedded synthetic data with a unit cost of 60% of each price, lifetime value
-    measured in margin."""
+    """The embedded synthetic data with a unit cost per line from 30% to 79% of its price by
+    product, lifetime value measured in margin."""
     from retail_segments import synthetic
     from retail_segments.raw import default_synthetic_path
 
@@ -236,30 +244,48 @@ def margin_db(synthetic_db, tmp_path_factory) -> Path:
         str(synthetic_db), synthetic.DEFAULT_CUSTOMERS, synthetic.DEFAULT_SEED
     )
     folder = tmp_path_factory.mktemp("margin")
-    with_cost = folder / "with_cost.parquet"
-    duckdb.sql(f"copy (select *, UnitPrice * 0.6 as UnitCost from '{raw}') to '{with_cost}'")
+    lines = pd.read_parquet(raw)
+    share = lines["StockCode"].map(
+        {code: _cost_share(code) for code in lines["StockCode"].unique()}
+    )
+    lines["UnitCost"] = (lines["UnitPrice"] * share).round(4)
+    lines.to_parquet(folder / "with_cost.parquet", index=False)
     db = folder / "segments.duckdb"
-    build_warehouse(db, "--raw", str(with_cost), "--vars", "{clv_value_basis: margin}")
+    build_warehouse(
+        db, "--raw", str(folder / "with_cost.parquet"), "--vars", "{clv_value_basis: margin}"
+    )
     return db
 
 
 def test_unit_costs_give_margin_beside_revenue(margin_db, synthetic_db):
+    """Each sale line's cost is the raw file's cost of its product (the share by product,
+    recomputed here), its margin the revenue less that cost; a customer's margin adds up
+    their lines'; revenue is what it was without costs."""
     lines = frame(
         margin_db,
-        "select count(*) as n, max(abs(line_margin - 0.4 * line_revenue)) as off, "
-        "count(line_margin) as with_margin from marts.fct_sales_lines",
-    ).iloc[0]
-    assert lines["n"] == lines["with_margin"] > 300_000 and lines["off"] < 1e-6
-    # revenue is what it was without costs; margin 40% of it, per customer to the cent
+        "select stock_code, unit_price, unit_cost, net_quantity, line_revenue, line_margin "
+        "from marts.fct_sales_lines",
+    )
+    assert len(lines) > 300_000 and lines["line_margin"].notna().all()
+    expected_cost = lines["unit_price"] * lines["stock_code"].map(_cost_share)
+    assert (lines["unit_cost"] - expected_cost).abs().max() < 1e-4
+    margin = lines["line_revenue"] - lines["net_quantity"] * lines["unit_cost"]
+    assert (lines["line_margin"] - margin).abs().max() < 0.01
+    share = 1 - lines["unit_cost"] / lines["unit_price"]
+    assert share.min() < 0.25 and share.max() > 0.65  # not one ratio
     customers = frame(
         margin_db,
         """
         select count(*) as n,
             count(*) filter (where with_cost.monetary != plain.monetary) as revenue_moved,
-            max(abs(with_cost.margin - 0.4 * with_cost.monetary)
-                / with_cost.frequency) as cents_off_per_invoice
+            max(abs(with_cost.margin - lines.margin) / with_cost.frequency)
+                as cents_off_per_invoice
         from marts.customer_rfm as with_cost
         join plain_db.marts.customer_rfm as plain using (customer_id)
+        join (
+            select customer_id, sum(line_margin) as margin
+            from marts.fct_sales_lines group by customer_id
+        ) as lines using (customer_id)
         """,
         attach={"plain_db": synthetic_db},
     ).iloc[0]
@@ -270,28 +296,74 @@ def test_unit_costs_give_margin_beside_revenue(margin_db, synthetic_db):
     assert margins == 0
 
 
-def test_lifetime_value_in_margin_is_the_revenue_value_scaled(margin_db, synthetic_db):
-    """Gamma-Gamma is scale-equivariant: spends 40% as large give the same shape and a
-    scale 40% as large, so every customer's 12-month CLV in margin is 40% of it in
-    revenue, and the purchase forecasts do not change."""
+def test_lifetime_value_in_margin_follows_each_customers_margin(margin_db, synthetic_db):
+    """In margin, the value so far is the customer's margin so far, and the 12-month value
+    is the revenue value times about the customer's own margin share: customers who buy
+    high-margin products are worth more than their revenue says, not one ratio for all.
+    The purchase forecasts do not change."""
     clv = frame(
         margin_db,
         """
         select
-            count(*) as n,
-            min(margin_clv.clv_12m / plain.clv_12m) as low,
-            max(margin_clv.clv_12m / plain.clv_12m) as high,
-            max(abs(margin_clv.expected_purchases_365d - plain.expected_purchases_365d))
+            margin_clv.customer_id,
+            margin_clv.historic_value,
+            rfm.margin,
+            margin_clv.clv_12m / plain.clv_12m as value_ratio,
+            rfm.margin / rfm.monetary as margin_share,
+            rfm.frequency,
+            abs(margin_clv.expected_purchases_365d - plain.expected_purchases_365d)
                 as purchases_off
         from marts.customer_lifetime_value as margin_clv
         join plain_db.marts.customer_lifetime_value as plain using (customer_id)
-        where plain.clv_12m >= 50
+        join marts.customer_rfm as rfm using (customer_id)
+        where plain.clv_12m >= 50 and rfm.monetary > 0
         """,
         attach={"plain_db": synthetic_db},
-    ).iloc[0]
-    assert clv["n"] > 1_000
-    assert 0.398 <= clv["low"] <= clv["high"] <= 0.402, clv
-    assert clv["purchases_off"] < 1e-9
+    )
+    assert len(clv) > 1_000
+    assert (clv["historic_value"].astype(float) - clv["margin"]).abs().max() < 0.005
+    assert clv["purchases_off"].max() < 1e-9
+    # measured on customers of 10 invoices and more: the ratio spreads (sd 0.019; one ratio
+    # for all would be 0) and follows their margin share (correlation 0.96). Gamma-Gamma
+    # pulls a customer's spend towards everyone's, more the fewer their purchases: across
+    # all customers the shares spread further (sd 0.062) than the ratios (0.016).
+    frequent = clv[clv["frequency"] >= 10]
+    assert frequent["value_ratio"].std() > 0.01
+    assert frequent["value_ratio"].corr(frequent["margin_share"]) > 0.9
+
+
+def test_a_missing_cost_fails_the_margin_basis_by_name(tmp_path):
+    """Margin as the value basis with one product's cost missing: the build stops at the
+    dbt test that says so, recorded by name in dbt's run_results.json, and publishes
+    nothing."""
+    import json
+
+    from retail_segments import publish, synthetic
+
+    raw, _ = synthetic.generate(tmp_path / "small.parquet", customers=300)
+    lines = pd.read_parquet(raw)
+    lines["UnitCost"] = lines["UnitPrice"] * 0.6
+    uncosted = lines.loc[lines["CustomerID"].notna(), "StockCode"].iloc[0]
+    lines.loc[lines["StockCode"] == uncosted, "UnitCost"] = None
+    lines.to_parquet(tmp_path / "with_cost.parquet", index=False)
+    db = tmp_path / "w.duckdb"
+    result = run_segments(
+        "build",
+        "--db",
+        str(db),
+        "--raw",
+        str(tmp_path / "with_cost.parquet"),
+        "--vars",
+        "{clv_value_basis: margin}",
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert not db.exists()
+    target, _ = publish.dbt_paths(db)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = {r["unique_id"].split(".")[-1] for r in results if r["status"] in ("fail", "error")}
+    assert failed == {"assert_margin_basis_has_every_cost"}, failed
+    assert "assert_margin_basis_has_every_cost" in result.stdout + result.stderr
 
 
 # ------------------------------------------------------------------ review findings

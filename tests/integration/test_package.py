@@ -132,3 +132,109 @@ def test_the_package_builds_every_mart_as_the_standalone_build(package_db, synth
     # the package's lines are named after the model it read
     files = con.sql("select distinct source_file from package.marts.data_quality_files")
     assert files.fetchall() == [("shop_order_lines",)]
+
+
+def _staging(env: dict, folder: Path, *variables: str) -> subprocess.CompletedProcess:
+    """`dbt run` of the package's staging model (and the shop's model it reads) into a new
+    warehouse in `folder`, with `variables` (YAML) over the project's."""
+    folder.mkdir()
+    env = {**env, "INTEGRATION_DB": str(folder / "shop.duckdb")}
+    args = ["run", "--select", "+stg_online_retail__invoice_lines"]
+    args += ["--target-path", str(folder / "target")]
+    return _dbt(*args, *(["--vars", variables[0]] if variables else []), env=env)
+
+
+def _shop_env(shop: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENTS_", "RAW_"))}
+    return {**env, "SHOP_ORDER_LINES": str(shop)}
+
+
+# the integration project's mapping, to change one entry at a time
+MAPPING = (
+    "InvoiceNo: order_id, StockCode: sku, Description: product_name, Quantity: qty, "
+    "InvoiceDate: ordered_at, UnitPrice: unit_price, CustomerID: customer_ref, "
+    "Country: ship_country"
+)
+
+
+def test_the_package_reads_instants_in_the_shops_time_zone(package_db, tmp_path):
+    """The shop's model gives instants (UTC): with var time_zone a New York shop's lines
+    are dated by its wall clock, five hours behind UTC in winter and four in summer, so
+    an order placed at 2 a.m. UTC on the first of a month belongs to the month before."""
+    shop = package_db.parent / "shop_order_lines.parquet"
+    result = _staging(_shop_env(shop), tmp_path / "ny", "{time_zone: America/New_York}")
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(tmp_path / "ny" / "shop.duckdb"), read_only=True)
+    offsets = con.sql(
+        "select extract(month from raw.ordered_at) as month, "
+        "min(date_diff('minute', lines.invoiced_at, raw.ordered_at)) as least, "
+        "max(date_diff('minute', lines.invoiced_at, raw.ordered_at)) as most "
+        f"from read_parquet('{shop}') as raw "
+        "join staging.stg_online_retail__invoice_lines as lines "
+        "on lines.source_row_number = raw.line_id group by 1 order by 1"
+    ).fetchall()
+    con.close()
+    hours = {month: (least / 60, most / 60) for month, least, most in offsets}
+    assert hours[1] == hours[12] == (5, 5) and hours[7] == (4, 4), hours
+
+
+@pytest.mark.parametrize(
+    "case, variables, message",
+    [
+        (
+            "unknown column",
+            "{raw_columns: {" + MAPPING + ", Colour: colour}}",
+            "var raw_columns: unknown column 'Colour' (the canonical names are ",
+        ),
+        (
+            "missing column",
+            "{raw_columns: {" + MAPPING.replace("order_id", "order_number") + "}}",
+            "the order_lines model shop_order_lines has no column order_number for InvoiceNo",
+        ),
+        (
+            "fill_down",
+            "{raw_columns: {" + MAPPING + ", fill_down: [CustomerID]}}",
+            "var raw_columns: fill_down is for the shop's files; where var order_lines names a "
+            "model, fill order-level fields in that model",
+        ),
+    ],
+)
+def test_a_bad_mapping_of_the_shops_model_stops_in_one_line(
+    package_db, tmp_path, case, variables, message
+):
+    shop = package_db.parent / "shop_order_lines.parquet"
+    result = _staging(_shop_env(shop), tmp_path / "run", variables)
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if message in line]
+    assert lines, result.stdout[-3000:]
+
+
+def test_a_quantity_that_is_not_whole_stops_the_package(package_db, tmp_path):
+    """A cast would round 6.5 to 7 and change the sales: the package stops, naming the
+    model, the column and the value."""
+    shop = tmp_path / "shop_order_lines.parquet"
+    duckdb.sql(
+        "copy (select * replace (case when line_id = 3 then 6.5 else qty end as qty) "
+        f"from read_parquet('{package_db.parent / 'shop_order_lines.parquet'}')) to '{shop}'"
+    )
+    result = _staging(_shop_env(shop), tmp_path / "run")
+    assert result.returncode != 0
+    message = "shop_order_lines: column qty has a value that is not a whole number: 6.5"
+    assert message in result.stdout, result.stdout[-3000:]
+
+
+def test_without_a_declared_order_the_lines_are_ordered_by_their_columns(package_db, tmp_path):
+    """No var order_lines_order_by: the lines are numbered by their mapped columns in the
+    declared order (order, product, ...), the same numbers on every run whatever order the
+    shop's model returns them in."""
+    shop = package_db.parent / "shop_order_lines.parquet"
+    result = _staging(_shop_env(shop), tmp_path / "run", "{order_lines_order_by: ''}")
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(tmp_path / "run" / "shop.duckdb"), read_only=True)
+    numbered = con.sql(
+        "select invoice_no, stock_code from staging.stg_online_retail__invoice_lines "
+        "order by source_row_number"
+    ).fetchall()
+    con.close()
+    assert numbered == sorted(numbered)
+    assert len(numbered) == duckdb.sql(f"select count(*) from '{shop}'").fetchall()[0][0]
