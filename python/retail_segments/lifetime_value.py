@@ -474,37 +474,45 @@ CHURN_AS_OF_COLUMNS = {
 
 
 def churn_as_of(
-    histories: pd.DataFrame, parameters: pd.DataFrame, seasonality: pd.DataFrame | None = None
+    histories: pd.DataFrame, settings: LifetimeValueSettings | None = None
 ) -> pd.DataFrame:
     """Each customer's churn risk and band as of a date, from the purchases before it (the
-    window ends the day before; the 90 days start on the date), with the full-window fit
-    and its clock: the churn band a campaign starting that day targets. `histories`:
-    as_of_date, customer_id, first_purchase_date, last_purchase_date, purchase_days."""
-    bg, _ = _params(parameters, "full")
-    if bg is None or histories.empty:
+    window ends the day before; the 90 days start on the date): the churn band a campaign
+    starting that day targets. The BG/NBD is fitted on those purchases alone, one fit per
+    date, as a build on the day before would fit it, so a past campaign's audience does not
+    move as later data arrives (on the calendar: a season learned from later years does not
+    reach back). `histories`: as_of_date, customer_id, first_purchase_date,
+    last_purchase_date, purchase_days."""
+    settings = settings or LifetimeValueSettings()
+    frames = []
+    for as_of_date, day in histories.groupby("as_of_date", sort=True):
+        # in one order whatever order the rows arrive in, as fit_windows does
+        day = day.sort_values("customer_id", kind="stable")
+        first = day["first_purchase_date"].to_numpy("datetime64[D]")
+        last = day["last_purchase_date"].to_numpy("datetime64[D]")
+        end = np.datetime64(pd.Timestamp(as_of_date).date(), "D") - np.timedelta64(1, "D")
+        x = day["purchase_days"].to_numpy(float) - 1
+        t_x = (last - first).astype(float)
+        t = (end - first).astype(float)
+        fitted = t > 0
+        if fitted.sum() < settings.min_customers or (x[fitted] > 0).sum() < settings.min_customers:
+            continue  # too few customers to fit on that day: no band, as a build would say
+        bg = clv.fit_bgnbd(x[fitted], t_x[fitted], t[fitted])
+        risk = churn_risk(bg, x, t_x, t, np.full(len(x), CHURN_HORIZON_DAYS))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "as_of_date": np.full(len(day), pd.Timestamp(as_of_date)),
+                    "customer_id": day["customer_id"].to_numpy(),
+                    "churn_risk_90d": risk,
+                    "churn_risk_band": churn_risk_band(risk),
+                }
+            )
+        )
+    if not frames:
         return _empty(CHURN_AS_OF_COLUMNS)
-    clock = SeasonalClock.of_window(seasonality, "full")
-    first = histories["first_purchase_date"].to_numpy("datetime64[D]")
-    last = histories["last_purchase_date"].to_numpy("datetime64[D]")
-    end = histories["as_of_date"].to_numpy("datetime64[D]") - np.timedelta64(1, "D")
-    x = histories["purchase_days"].to_numpy(float) - 1
-    t_x = (last - first).astype(float)
-    t = (end - first).astype(float)
-    risk = churn_risk(
-        bg,
-        x,
-        clock.elapsed(first, t_x),
-        clock.elapsed(first, t),
-        clock.elapsed(end, np.full(len(end), CHURN_HORIZON_DAYS)),
-    )
-    return pd.DataFrame(
-        {
-            "as_of_date": histories["as_of_date"].to_numpy("datetime64[us]"),
-            "customer_id": histories["customer_id"].to_numpy(),
-            "churn_risk_90d": risk,
-            "churn_risk_band": churn_risk_band(risk),
-        }
-    )
+    table = pd.concat(frames, ignore_index=True)
+    return table.astype({c: t for c, t in CHURN_AS_OF_COLUMNS.items() if t != "object"})
 
 
 HOLDOUT_COLUMNS = {

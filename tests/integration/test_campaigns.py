@@ -193,25 +193,26 @@ def test_an_rfm_audience_is_the_segment_a_build_the_day_before_gives(real_alloca
 @needs_real_data
 def test_a_churn_band_campaign_targets_the_band_on_the_start_date(real_allocate_db):
     """High churn risk on 2011-09-01, recomputed here from the invoices before that day
-    (purchase days; ages to 2011-08-31), the full fit of clv_model_parameters and the BG/NBD
-    probability of a purchase in the next 90 days (clv.prob_purchase_within, checked against
-    the literature in tests/unit/test_clv.py); High from 66%. The declared band is 'high':
-    case is ignored."""
+    (purchase days; ages to 2011-08-31), a BG/NBD fitted on them alone (clv.fit_bgnbd,
+    checked against the literature in tests/unit/test_clv.py) and the probability of a
+    purchase in the next 90 days; High from 66%. The declared band is 'high': case is
+    ignored. The fit is not the build's full-window one, which has seen the purchases
+    after the start."""
     start = pd.Timestamp("2011-09-01")
     invoices = _invoices(real_allocate_db)
     before = invoices[pd.to_datetime(invoices["day"]) < start]
     days = pd.to_datetime(before["day"])
-    per = days.groupby(before["customer_id"]).agg(["min", "max", "nunique"])
+    per = days.groupby(before["customer_id"]).agg(["min", "max", "nunique"]).sort_index()
     x = per["nunique"].to_numpy(float) - 1
     t_x = (per["max"] - per["min"]).dt.days.to_numpy(float)
     t = (start - pd.Timedelta(days=1) - per["min"]).dt.days.to_numpy(float)
-    fit = frame(
+    fitted = t > 0
+    bg = clv.fit_bgnbd(x[fitted], t_x[fitted], t[fitted])
+    full = frame(
         real_allocate_db,
-        "select r, alpha, a, b, follows_season from marts.clv_model_parameters "
-        "where fit_window = 'full'",
+        "select r, alpha, a, b from marts.clv_model_parameters where fit_window = 'full'",
     ).iloc[0]
-    assert not fit["follows_season"]  # one year of data: the calendar is the clock
-    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
+    assert abs(bg.r / full["r"] - 1) > 0.01  # another fit than the build's
     risk = 1 - clv.prob_purchase_within(bg, 90, x, t_x, t)
     expected = set(per.index[risk >= 0.66])
     audience = frame(
@@ -222,6 +223,28 @@ def test_a_churn_band_campaign_targets_the_band_on_the_start_date(real_allocate_
     assert len(expected) > 200
     assert set(audience["customer_id"]) == expected
     assert set(audience["target_segment"]) == {"High"}
+
+
+@needs_real_data
+def test_a_churn_band_audience_is_the_band_a_build_the_day_before_gives(real_allocate_db, tmp_path):
+    """The decision: a churn-band campaign's audience is frozen as a build on the day
+    before its start would draw it, so it does not move as data arrives. Here the lifetime
+    model is re-run on a copy of the real build with var rfm_as_of 2011-08-31: its High
+    band is the campaign's audience."""
+    copy = copy_warehouse(real_allocate_db, tmp_path / "day_before")
+    rerun_models(
+        copy, ["int_clv_purchase_days+,+customer_lifetime_value"], {"rfm_as_of": "2011-08-31"}
+    )
+    high_then = frame(
+        copy,
+        "select customer_id from marts.customer_lifetime_value where churn_risk_band = 'High'",
+    )
+    audience = frame(
+        real_allocate_db,
+        "select customer_id from marts.campaign_audiences where campaign_key = 'summer_churn_high'",
+    )
+    assert len(high_then) > 200
+    assert set(audience["customer_id"]) == set(high_then["customer_id"])
 
 
 @needs_real_data
