@@ -126,8 +126,9 @@ def test_churn_risk_is_calibrated_on_the_real_mid_year_holdout(real_allocate_db)
 
 def test_customer_outlook_follows_its_definitions(real_allocate_db):
     """Historic, predicted and total value, churn risk and band, days between
-    purchases and the expected next order, each checked against its definition; the next
-    order date through the purchase probability it inverts."""
+    purchases and the expected next order, each checked against its definition; the
+    histories recounted from fct_invoices, so a wrong age or count shows; the next order
+    date through the purchase probability it inverts."""
     db = real_allocate_db
     outlook = frame(
         db,
@@ -156,20 +157,37 @@ def test_customer_outlook_follows_its_definitions(real_allocate_db):
         / outlook.loc[repeat, "repeat_purchases"],
     )
     assert outlook.loc[~repeat, "average_days_between_purchases"].isna().all()
-    # the next order date: the first whole day on which a purchase is more likely than not
+    # each customer's history recounted from the invoices: purchase days (several invoices
+    # on one day are one purchase), ages to the RFM date
     fit = frame(db, "select * from marts.clv_model_parameters where fit_window = 'full'").iloc[0]
-    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
-    x, t_x, t = (
-        outlook[c].to_numpy(float)
-        for c in ("repeat_purchases", "days_first_to_last_purchase", "days_since_first_purchase")
+    as_of = pd.Timestamp(fit["window_end_date"])
+    days_bought = frame(
+        db, "select distinct customer_id, cast(invoiced_at as date) as day from marts.fct_invoices"
     )
+    days_bought["day"] = pd.to_datetime(days_bought["day"])
+    # the RFM date: the day after the last invoice (the default) or var rfm_as_of
+    assert as_of - days_bought["day"].max() in (pd.Timedelta(0), pd.Timedelta(days=1))
+    per = days_bought.groupby("customer_id")["day"].agg(["min", "max", "count"])
+    per = per.reindex(outlook["customer_id"])
+    x = per["count"].to_numpy(float) - 1
+    t_x = (per["max"] - per["min"]).dt.days.to_numpy(float)
+    t = (as_of - per["min"]).dt.days.to_numpy(float)
+    np.testing.assert_array_equal(outlook["repeat_purchases"], x)
+    np.testing.assert_array_equal(outlook["days_first_to_last_purchase"], t_x)
+    np.testing.assert_array_equal(outlook["days_since_first_purchase"], t)
+    # the purchase probability from them (prob_purchase_within is held against simulated
+    # futures of the model in tests/unit/test_clv.py)
+    bg = clv.BgNbdParams(r=fit["r"], alpha=fit["alpha"], a=fit["a"], b=fit["b"])
+    np.testing.assert_allclose(
+        outlook["probability_purchase_90d"], clv.prob_purchase_within(bg, 90, x, t_x, t)
+    )
+    # the next order date: the first whole day on which a purchase is more likely than not
     dated = outlook["expected_next_order_date"].notna().to_numpy()
     days = outlook["days_to_next_order"].to_numpy(float)
     assert (clv.prob_purchase_within(bg, days[dated], x[dated], t_x[dated], t[dated]) >= 0.5).all()
     assert (
         clv.prob_purchase_within(bg, days[dated] - 1, x[dated], t_x[dated], t[dated]) < 0.5
     ).all()
-    as_of = pd.Timestamp(fit["window_end_date"])
     assert (
         pd.to_datetime(outlook.loc[dated, "expected_next_order_date"])
         == as_of + pd.to_timedelta(days[dated], unit="D")
