@@ -15,6 +15,7 @@ the relative uplift, so the verdict, the p-value and both intervals are one deci
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -54,7 +55,17 @@ class CampaignSettings:
 
     @classmethod
     def from_meta(cls, meta_get) -> CampaignSettings:
-        return model_settings.from_meta(cls, meta_get)
+        settings = model_settings.from_meta(cls, meta_get)
+        # the bootstrap's knob until this release (CHANGELOG.md): read, and said so
+        old = meta_get("resamples")
+        if old not in (None, "") and meta_get("permutations") in (None, ""):
+            print(
+                "campaign results: meta 'resamples' is now 'permutations' (the comparison "
+                "is a randomization test); read as permutations",
+                flush=True,
+            )
+            settings = dataclasses.replace(settings, permutations=int(old))
+        return settings
 
 
 def _seed(*parts: str) -> int:

@@ -152,3 +152,13 @@ def test_a_campaign_with_a_known_and_an_unknown_segment():
         campaigns.CampaignSettings(),
     ).set_index(["level", "target_segment"])
     pd.testing.assert_frame_equal(results, again)
+
+
+def test_the_old_knob_of_the_bootstrap_is_read_as_permutations(capsys):
+    """A project that set meta `resamples` (the bootstrap's knob) keeps its number, and is
+    told the new name."""
+    meta = {"resamples": 500}
+    settings = campaigns.CampaignSettings.from_meta(meta.get)
+    assert settings.permutations == 500
+    assert "meta 'resamples' is now 'permutations'" in capsys.readouterr().out
+    assert campaigns.CampaignSettings.from_meta({}.get).permutations == 2_000
