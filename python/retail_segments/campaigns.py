@@ -5,12 +5,12 @@ randomization (permutation) test and the intervals that invert it, and its statu
 Who is in a campaign and in which group is decided in SQL (int_campaign_members; the draw is
 the macro campaign_control_draw, mirrored by `control_draw` here); this module compares the
 groups. The groups are a random split of the audience, so the reference distribution of the
-difference of means is the one of the same customers split again at random: the
-randomization test is exact under that design at every group size, where a bootstrap or a
-t-test of a skewed revenue mean in a 10% control group is called significant about twice as
-often as promised (measured in tests/unit/test_campaigns.py). The intervals are the effects
-the same test does not reject: an additive effect for the uplift, a multiplicative one for
-the relative uplift, so the verdict, the p-value and both intervals are one decision.
+statistic (Welch's t of the difference of means) is its distribution over the same customers
+split again at random: exact when the campaign changed nobody's outcome, at every group size,
+where a bootstrap or a t-test of a skewed revenue mean in a 10% control group is called
+significant about twice as often as promised (tests/unit/test_campaign_statistics.py). The
+intervals are the effects the same test does not reject (tests/unit/
+test_campaign_intervals.py), so the verdict, the p-value and both intervals are one decision.
 """
 
 from __future__ import annotations
@@ -78,12 +78,14 @@ def _seed(*parts: str) -> int:
 class Resplits:
     """What the comparison needs of each random re-split of the audience into a group of
     the treatment group's size and one of the control group's size (C'): how many of the
-    original treatment customers C' holds, and the sums of their values and of the original
-    control customers' values in C'."""
+    original treatment customers C' holds, and the sums and sums of squares of their values
+    and of the original control customers' values in C'."""
 
     treatment_in_control: np.ndarray
     treatment_sum_in_control: np.ndarray
     control_sum_in_control: np.ndarray
+    treatment_squares_in_control: np.ndarray
+    control_squares_in_control: np.ndarray
 
 
 def resplits(
@@ -96,30 +98,44 @@ def resplits(
     if _is_binary(treatment) and _is_binary(control):
         moved = rng.hypergeometric(n_t, n_c, n_c, size=count)  # treatment customers in C'
         ones_t, ones_c = int(treatment.sum()), int(control.sum())
-        moved_ones = _hypergeometric(rng, ones_t, n_t - ones_t, moved)
-        kept_ones = _hypergeometric(rng, ones_c, n_c - ones_c, n_c - moved)
-        return Resplits(moved, moved_ones.astype(float), kept_ones.astype(float))
+        moved_ones = _hypergeometric(rng, ones_t, n_t - ones_t, moved).astype(float)
+        kept_ones = _hypergeometric(rng, ones_c, n_c - ones_c, n_c - moved).astype(float)
+        return Resplits(moved, moved_ones, kept_ones, moved_ones, kept_ones)  # 1 * 1 = 1
     # the smaller of C' and its complement is drawn (the positions of the k smallest of
     # uniform keys: a uniform subset) and the other follows from the totals
     values = np.concatenate([treatment, control])
     n, drawn = n_t + n_c, min(n_t, n_c)
     rows_at_once = max(1, max_rows // n)
-    counts, treatment_sums, control_sums = [], [], []
+    parts: list[list[np.ndarray]] = [[], [], [], [], []]
     for start in range(0, count, rows_at_once):
         rows = min(rows_at_once, count - start)
         keys = rng.random((rows, n))
         chosen = np.argpartition(keys, drawn - 1, axis=1)[:, :drawn]
         from_treatment = chosen < n_t
         chosen_values = values[chosen]
-        counts.append(from_treatment.sum(axis=1))
-        treatment_sums.append(np.where(from_treatment, chosen_values, 0.0).sum(axis=1))
-        control_sums.append(np.where(from_treatment, 0.0, chosen_values).sum(axis=1))
-    moved, moved_sum, kept_sum = map(np.concatenate, (counts, treatment_sums, control_sums))
+        for part, per_row in zip(
+            parts,
+            (
+                from_treatment,
+                np.where(from_treatment, chosen_values, 0.0),
+                np.where(from_treatment, 0.0, chosen_values),
+                np.where(from_treatment, chosen_values**2, 0.0),
+                np.where(from_treatment, 0.0, chosen_values**2),
+            ),
+            strict=True,
+        ):
+            part.append(per_row.sum(axis=1))
+    moved, t_sum, c_sum, t_squares, c_squares = (np.concatenate(part) for part in parts)
     if drawn == n_c:
-        return Resplits(moved, moved_sum, kept_sum)
+        return Resplits(moved, t_sum, c_sum, t_squares, c_squares)
     # the drawn group was T': C' holds the rest
-    total_t, total_c = float(treatment.sum()), float(control.sum())
-    return Resplits(n_t - moved, total_t - moved_sum, total_c - kept_sum)
+    return Resplits(
+        n_t - moved,
+        float(treatment.sum()) - t_sum,
+        float(control.sum()) - c_sum,
+        float((treatment**2).sum()) - t_squares,
+        float((control**2).sum()) - c_squares,
+    )
 
 
 def _is_binary(values: np.ndarray) -> bool:
@@ -154,66 +170,160 @@ def compare(
     """Difference of means treatment - control (and relative to control), the two-sided
     randomization p-value of no effect, and the intervals that invert the same test.
 
-    For each re-split, the permuted difference of means under a supposed additive effect d
-    (treatment values less d) is A - d B, with B < 1, against the observed D - d; so the
-    re-split is at least as large as the observed exactly when d >= (D - A) / (1 - B). The
-    one-sided p-values are therefore the distribution of that threshold over the re-splits,
-    and the interval is between two of its order statistics: the d whose two-sided p-value
-    (with the usual +1 for the observed split) exceeds 1 - confidence. The relative interval
-    does the same for a multiplicative effect (treatment values divided by 1 + r) when no
-    value is negative. Zero is outside either interval exactly when p <= 1 - confidence."""
+    The statistic is Welch's t of the difference of means, compared with its values over
+    random re-splits of the audience: exact when the campaign changed nobody's outcome, and
+    still right in large groups when it changed some customers' and not others' (Chung and
+    Romano 2013), where an unstudentized re-split test is not at unequal group sizes. The
+    interval of the uplift is the effects d for which treatment values less d are not
+    rejected; the relative one, the r for which treatment values divided by 1 + r are not
+    (no value negative). Each end is found by bisection on the same re-splits, from brackets
+    that include zero when its side is known, so zero is outside an interval exactly when
+    p <= 1 - confidence."""
     rng = np.random.default_rng(seed)
-    n_t, n_c = len(treatment), len(control)
-    sum_t, sum_c = float(treatment.sum()), float(control.sum())
-    mean_t, mean_c = sum_t / n_t, sum_c / n_c
-    observed = mean_t - mean_c
     split = resplits(treatment, control, settings.permutations, rng, settings.max_permuted_rows)
-    # the observed split itself (no treatment customer moved) has no threshold: left out
-    moved = split.treatment_in_control
-    keep = moved > 0
-    moved, t_in_c = moved[keep], split.treatment_sum_in_control[keep]
-    c_in_c = split.control_sum_in_control[keep]
-    in_c = t_in_c + c_in_c
-    permuted = (sum_t + sum_c - in_c) / n_t - in_c / n_c
-    weight = 1 / n_t + 1 / n_c
-    additive = (observed - permuted) / (moved * weight)
-    low, high, p_value = _inverted(additive, 0.0, settings.confidence)
+    welch = _Welch(treatment, control, split)
+    tail = (1 - settings.confidence) / 2
+    mean_t, mean_c = welch.mean_t, welch.mean_c
+    observed = mean_t - mean_c
+    upper_at_zero, lower_at_zero = welch.tails(1.0, 0.0)
+    p_value = min(1.0, 2 * min(upper_at_zero, lower_at_zero))
+    step = welch.standard_error or abs(observed) or 1.0
+    low = _end(lambda d: welch.tails(1.0, d)[0] > tail, observed, -step, 0.0)
+    high = _end(lambda d: welch.tails(1.0, d)[1] > tail, observed, step, 0.0)
 
     relative = relative_low = relative_high = np.nan
     if mean_c > 0:
         relative = observed / mean_c
         if min(treatment.min(), control.min()) >= 0:
-            # treatment values scaled by s = 1 / (1 + r): the re-split is at least as large
-            # as the observed exactly when s <= v / u, u >= 0
-            u = t_in_c * weight
-            v = (sum_c - c_in_c) / n_t - c_in_c / n_c + mean_c
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = np.where(u > 0, v / u, np.where(v >= 0, np.inf, -np.inf))
-            # s in [s_low, s_high] is accepted; r = 1 / s - 1 decreases in s
-            s_low, s_high, _ = _inverted(-scale, -1.0, settings.confidence)
-            s_low, s_high = -s_high, -s_low
-            relative_low = 1 / s_high - 1 if s_high > 0 else np.nan
-            relative_high = 1 / s_low - 1 if s_low > 0 else np.inf
+            # in log(1 + r), so the search never crosses r = -1
+            def accepted(side):
+                return lambda g: welch.tails(np.exp(-g), 0.0)[side] > tail
+
+            log_ratio = np.log1p(relative) if relative > -1 else -50.0
+            relative_low = np.expm1(_end(accepted(0), log_ratio, -1.0, 0.0, limit=50.0))
+            relative_high = np.expm1(_end(accepted(1), log_ratio, 1.0, 0.0, limit=50.0))
     return Comparison(
-        mean_t, mean_c, observed, low, high, relative, relative_low, relative_high, p_value
+        mean_t,
+        mean_c,
+        observed,
+        low,
+        high,
+        relative,
+        float(relative_low),
+        float(relative_high),
+        p_value,
     )
 
 
-def _inverted(thresholds: np.ndarray, null: float, confidence: float):
-    """(low, high, p-value at `null`) of a test whose upper one-sided p-value at x is
-    (1 + #{threshold <= x}) / (m + 1) and lower one is (1 + #{threshold >= x}) / (m + 1):
-    x is accepted when twice the smaller exceeds 1 - confidence, i.e. when at least k
-    thresholds lie on each side, which is the interval between the k-th smallest and the
-    k-th largest."""
-    m = len(thresholds)
-    alpha = 1 - confidence
-    k = int(np.floor(alpha / 2 * (m + 1) - 1)) + 1
-    ordered = np.sort(thresholds)
-    low = float(ordered[k - 1]) if k >= 1 else -np.inf
-    high = float(ordered[m - k]) if k >= 1 else np.inf
-    below = (1 + np.count_nonzero(thresholds <= null)) / (m + 1)
-    above = (1 + np.count_nonzero(thresholds >= null)) / (m + 1)
-    return low, high, min(1.0, 2 * min(below, above))
+class _Welch:
+    """Welch's t of the observed split and of every re-split, with the treatment customers'
+    values y read as s * y - d: both effects (d additive, s = 1 / (1 + r) multiplicative)
+    move each group's sum and sum of squares by known amounts, so one re-split's statistic
+    under any supposed effect costs a few vector operations."""
+
+    def __init__(self, treatment: np.ndarray, control: np.ndarray, split: Resplits):
+        self.n_t, self.n_c = len(treatment), len(control)
+        self.sum_t, self.sum_c = float(treatment.sum()), float(control.sum())
+        self.squares_t, self.squares_c = float((treatment**2).sum()), float((control**2).sum())
+        self.mean_t, self.mean_c = self.sum_t / self.n_t, self.sum_c / self.n_c
+        self.split = split
+        self.standard_error = float(
+            np.sqrt(treatment.var(ddof=1) / self.n_t + control.var(ddof=1) / self.n_c)
+        )
+
+    def _group(self, n, from_t, t_sum, t_squares, c_sum, c_squares, s, d):
+        total = s * t_sum - d * from_t + c_sum
+        squares = s * s * t_squares - 2 * s * d * t_sum + d * d * from_t + c_squares
+        mean = total / n
+        return mean, np.maximum(squares - total * mean, 0.0) / (n - 1)
+
+    def _statistic(self, treated, held):
+        (mean_t, var_t), (mean_c, var_c) = treated, held
+        difference = mean_t - mean_c
+        error = np.sqrt(var_t / self.n_t + var_c / self.n_c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = difference / error
+        # groups without spread: the sign of the difference decides
+        flat = np.where(difference > 0, np.inf, np.where(difference < 0, -np.inf, 0.0))
+        return np.where(error > 0, t, flat)
+
+    def tails(self, s: float, d: float) -> tuple[float, float]:
+        """(upper, lower) one-sided p-values of the supposed effect: the shares of
+        re-splits whose statistic is at least / at most the observed one, counting the
+        observed split ((1 + count) / (m + 1); a relative tolerance counts ties as ties)."""
+        sp = self.split
+        held = self._group(
+            self.n_c,
+            sp.treatment_in_control,
+            sp.treatment_sum_in_control,
+            sp.treatment_squares_in_control,
+            sp.control_sum_in_control,
+            sp.control_squares_in_control,
+            s,
+            d,
+        )
+        treated = self._group(
+            self.n_t,
+            self.n_t - sp.treatment_in_control,
+            self.sum_t - sp.treatment_sum_in_control,
+            self.squares_t - sp.treatment_squares_in_control,
+            self.sum_c - sp.control_sum_in_control,
+            self.squares_c - sp.control_squares_in_control,
+            s,
+            d,
+        )
+        resplit = self._statistic(treated, held)
+        observed = float(
+            self._statistic(
+                self._group(self.n_t, self.n_t, self.sum_t, self.squares_t, 0.0, 0.0, s, d),
+                self._group(self.n_c, 0, 0.0, 0.0, self.sum_c, self.squares_c, s, d),
+            )
+        )
+        slack = 1e-9 * max(1.0, abs(observed)) if np.isfinite(observed) else 0.0
+        m = len(resplit)
+        upper = (1 + np.count_nonzero(resplit >= observed - slack)) / (m + 1)
+        lower = (1 + np.count_nonzero(resplit <= observed + slack)) / (m + 1)
+        return upper, lower
+
+
+def _end(accepted, estimate: float, step: float, zero: float, limit: float = np.inf) -> float:
+    """The last accepted value from `estimate` in the direction of `step`: bisection between
+    an accepted and a rejected bracket, to a ten-thousandth of the first step (a standard
+    error). `zero` is a bracket when it lies that way, so the end falls on the side of zero
+    the test decides there. An effect still accepted at `limit` (or after the step has
+    doubled 60 times) leaves the interval open (+-inf)."""
+    tolerance = abs(step) * 1e-4
+    inside = estimate if accepted(estimate) else zero
+    outside = None
+    if (zero - inside) * step > 0:  # zero lies ahead
+        if accepted(zero):
+            inside = zero
+        else:
+            outside = zero
+    if outside is None:
+        for _ in range(60):
+            candidate = inside + step
+            if abs(candidate) >= limit:
+                candidate = float(np.sign(step) * limit)
+                if accepted(candidate):
+                    return float(np.sign(step) * np.inf)
+                outside = candidate
+                break
+            if not accepted(candidate):
+                outside = candidate
+                break
+            inside, step = candidate, step * 2
+        else:
+            return float(np.sign(step) * np.inf)
+    while abs(outside - inside) > tolerance:
+        middle = (inside + outside) / 2
+        if middle in (inside, outside):
+            break
+        if accepted(middle):
+            inside = middle
+        else:
+            outside = middle
+    return float(inside)
 
 
 RESULT_COLUMNS = {

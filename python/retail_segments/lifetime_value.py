@@ -496,7 +496,15 @@ def churn_as_of(
         t = (end - first).astype(float)
         fitted = t > 0
         if fitted.sum() < settings.min_customers or (x[fitted] > 0).sum() < settings.min_customers:
-            continue  # too few customers to fit on that day: no band, as a build would say
+            # as fit_windows says it (which also sets aside repeat customers without positive
+            # spend: the churn fit needs no spend)
+            print(
+                f"churn bands as of {pd.Timestamp(as_of_date).date()}: {int(fitted.sum())} "
+                f"customers, {int((x[fitted] > 0).sum())} with a repeat purchase; at least "
+                f"{settings.min_customers} of each are needed to fit, so no band is drawn",
+                flush=True,
+            )
+            continue
         bg = clv.fit_bgnbd(x[fitted], t_x[fitted], t[fitted])
         risk = churn_risk(bg, x, t_x, t, np.full(len(x), CHURN_HORIZON_DAYS))
         frames.append(

@@ -446,7 +446,7 @@ def test_a_planted_uplift_is_recovered(planted_db):
     held = spent["control_group"]
     independent = stats.permutation_test(
         (spent.loc[~held, "window_revenue"], spent.loc[held, "window_revenue"]),
-        lambda t, c, axis: np.mean(t, axis=axis) - np.mean(c, axis=axis),
+        lambda t, c, axis: stats.ttest_ind(t, c, equal_var=False, axis=axis).statistic,
         permutation_type="independent",
         vectorized=True,
         n_resamples=20_000,
@@ -462,10 +462,6 @@ def test_a_planted_uplift_is_recovered(planted_db):
     converted = spent["bought_because_of_campaign"]
     planted_revenue = spent.loc[~held & converted, "window_revenue"].sum() / (~held).sum()
     assert planted_revenue == pytest.approx(19.1, abs=0.1)
-    without_planted = spent.loc[~held & ~converted, "window_revenue"].sum() / (~held).sum()
-    assert revenue["uplift"] == pytest.approx(
-        planted_revenue + without_planted - revenue["control_value"]
-    )
     # before the start, the plan said the groups could detect a rise smaller than 20%
     plan = frame(
         planted_db,

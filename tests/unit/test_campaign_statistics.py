@@ -1,11 +1,10 @@
-"""The campaign comparison keeps its promises, checked by simulation at the group sizes the
-project measures: the default control share (900 contacted, 100 held out) and the smallest
-groups it measures (270 against 30, min_group_customers). A campaign without effect is
-called significant at most 5% of the time, up to the binomial band of 1,000 simulated
-campaigns, on the share who buy and on skewed revenue; a planted revenue uplift is inside
-the interval at the stated rate; and the test and its interval agree with scipy's
-independent permutation test. (The percentile bootstrap that this replaced called 9.9% and
-15.3% of such revenue comparisons significant.)"""
+"""A campaign without effect is called significant at most 5% of the time, checked by
+simulation at the group sizes the project measures: the default control share (900
+contacted, 100 held out) and the smallest groups it measures (270 against 30,
+min_group_customers), on the share who buy and on skewed revenue, up to the binomial band of
+1,000 simulated campaigns. (The percentile bootstrap that this replaced called 10.7% and
+17.2% of these revenue comparisons significant; 9.9% and 15.3% in the simulation of issue
+#39.) Intervals with an effect: test_campaign_intervals.py."""
 
 from __future__ import annotations
 
@@ -16,10 +15,14 @@ from scipy import stats
 
 CAMPAIGNS = 1_000
 # 1,000 campaigns at a true rate of 5%: more than this many significant has a chance under
-# 1%; 9.9% (the old bootstrap) is 99 expected, 7% is 70
-MOST_SIGNIFICANT = int(stats.binom.ppf(0.99, CAMPAIGNS, 0.05))  # 67
-# and fewer than this many has a chance under 1%: a test that never rejects fails here
-FEWEST_SIGNIFICANT = int(stats.binom.ppf(0.01, CAMPAIGNS, 0.05))  # 34
+# 1 in 1,000. A true 9.9% (the old bootstrap's) fails 997 times in 1,000; a true 7% passes
+# two times in three: 1,000 campaigns cannot tell 5% from 6%. (Measured
+# here: 38 and 41 at 900 against 100, 37 and 66 at 270 against 30; on 3,000 further
+# campaigns at 270 against 30, 5.6% and 4.3% on revenue with two seeds, 5.7% on normal data:
+# the test is exact, and these are its chance.)
+MOST_SIGNIFICANT = int(stats.binom.ppf(0.999, CAMPAIGNS, 0.05))  # 73
+# and fewer than this many has a chance under 1 in 1,000: a test that never rejects fails
+FEWEST_SIGNIFICANT = int(stats.binom.ppf(0.001, CAMPAIGNS, 0.05))  # 30
 
 
 def _campaign(rng, contacted, held_out, spend_lift=1.0):
@@ -50,63 +53,3 @@ def test_a_campaign_without_effect_is_called_significant_at_most_as_often_as_pro
     # revenue, a continuous outcome, is not far below the promise either (the share who buy
     # is discrete, so its test is exact but conservative: about 3%)
     assert FEWEST_SIGNIFICANT <= significant["revenue"] <= MOST_SIGNIFICANT, significant
-
-
-def test_a_planted_revenue_uplift_is_inside_the_interval_at_the_stated_rate():
-    """Contacted buyers spend 20% more: the relative uplift of revenue per customer is
-    exactly +20%, inside its 95% interval 95% of the time at the default control share."""
-    settings = campaigns.CampaignSettings()
-    rng = np.random.default_rng(20)
-    missed = 0
-    for seed in range(CAMPAIGNS):
-        _, (treatment, control) = _campaign(rng, 900, 100, spend_lift=1.2)
-        result = campaigns.compare(treatment, control, settings, seed)
-        missed += not result.relative_uplift_low <= 0.2 <= result.relative_uplift_high
-    assert missed <= MOST_SIGNIFICANT, missed
-
-
-def test_a_planted_revenue_uplift_is_recovered():
-    """Large enough groups find it: 20% more spend among 6,000 contacted and 6,000 held
-    out customers is measured as an uplift with the truth inside both intervals."""
-    rng = np.random.default_rng(21)
-    _, (treatment, control) = _campaign(rng, 6000, 6000, spend_lift=1.2)
-    result = campaigns.compare(treatment, control, campaigns.CampaignSettings(), 1)
-    true_uplift = 0.2 * 0.3 * np.exp(4 + 1.2**2 / 2)  # 20% of the expected revenue
-    assert campaigns.verdict_of(result) == "worked", result
-    assert result.uplift_low <= true_uplift <= result.uplift_high, result
-    assert result.relative_uplift_low <= 0.2 <= result.relative_uplift_high, result
-    assert result.relative_uplift_low > 0.05, result
-
-
-def test_the_test_and_its_interval_agree_with_scipys_permutation_test():
-    """scipy.stats.permutation_test on the same groups (its own random re-splits): the same
-    p-value up to the Monte Carlo error of 2,000 re-splits, and at the interval's ends, a
-    supposed effect that scipy's test rejects at about 5% (it is the boundary)."""
-    rng = np.random.default_rng(22)
-    _, (treatment, control) = _campaign(rng, 900, 100, spend_lift=1.8)
-    settings = campaigns.CampaignSettings()
-    result = campaigns.compare(treatment, control, settings, 1)
-
-    def scipy_p(shift: float, scale: float = 1.0) -> float:
-        return stats.permutation_test(
-            (treatment / scale - shift, control),
-            lambda t, c, axis: np.mean(t, axis=axis) - np.mean(c, axis=axis),
-            permutation_type="independent",
-            vectorized=True,
-            n_resamples=20_000,
-            random_state=2,
-        ).pvalue
-
-    # three Monte Carlo standard errors of a two-sided p-value of 5% (twice a tail of 2.5%)
-    # from this project's 2,000 re-splits and scipy's 20,000
-    error = 3 * 2 * np.sqrt(0.025 * 0.975 * (1 / settings.permutations + 1 / 20_000))
-    p_at = {"zero": scipy_p(0.0)}
-    p_at |= {end: scipy_p(getattr(result, end)) for end in ("uplift_low", "uplift_high")}
-    p_at |= {
-        end: scipy_p(0.0, scale=1 + getattr(result, end))
-        for end in ("relative_uplift_low", "relative_uplift_high")
-    }
-    assert 0.001 < result.p_value < 0.2, result  # a p-value that the comparison can check
-    assert p_at["zero"] == pytest.approx(result.p_value, abs=error), p_at
-    for end in ("uplift_low", "uplift_high", "relative_uplift_low", "relative_uplift_high"):
-        assert p_at[end] == pytest.approx(0.05, abs=error), p_at

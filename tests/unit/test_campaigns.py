@@ -13,22 +13,37 @@ from retail_segments import campaigns
 # ------------------------------------------------------------------------- the comparison
 
 
-def test_a_re_split_is_the_permutation_it_stands_for():
-    """The sums and counts of a re-split give the permuted difference of means that
-    splitting the customers again gives, here redone by hand on the same draws."""
+@pytest.mark.parametrize("n_t, n_c", [(90, 30), (30, 90)])
+def test_a_re_split_is_the_permutation_it_stands_for(n_t, n_c):
+    """The counts, sums and sums of squares of a re-split are those of splitting the
+    customers again, redone here by hand on the same draws: with the control group the
+    smaller (its positions are drawn) and the larger (the treatment group's are)."""
     rng = np.random.default_rng(3)
-    treatment = np.where(rng.random(90) < 0.3, rng.lognormal(4, 1.2, 90), 0.0)
-    control = np.where(rng.random(30) < 0.3, rng.lognormal(4, 1.2, 30), 0.0)
-    values, n_t, n_c = np.concatenate([treatment, control]), 90, 30
+    treatment = np.where(rng.random(n_t) < 0.3, rng.lognormal(4, 1.2, n_t), 0.0)
+    control = np.where(rng.random(n_c) < 0.3, rng.lognormal(4, 1.2, n_c), 0.0)
+    values = np.concatenate([treatment, control])
     split = campaigns.resplits(treatment, control, 500, np.random.default_rng(7))
     keys = np.random.default_rng(7).random((500, n_t + n_c))  # the same draws
-    in_control = np.zeros_like(keys, dtype=bool)
-    np.put_along_axis(in_control, np.argpartition(keys, n_c - 1, axis=1)[:, :n_c], True, 1)
-    by_hand = [values[~row].mean() - values[row].mean() for row in in_control]
-    in_c = split.treatment_sum_in_control + split.control_sum_in_control
-    from_sums = (values.sum() - in_c) / n_t - in_c / n_c
-    np.testing.assert_allclose(from_sums, by_hand)
-    assert (split.treatment_in_control == in_control[:, :n_t].sum(axis=1)).all()
+    drawn = np.zeros_like(keys, dtype=bool)
+    smaller = min(n_t, n_c)
+    np.put_along_axis(drawn, np.argpartition(keys, smaller - 1, axis=1)[:, :smaller], True, 1)
+    in_control = drawn if n_c <= n_t else ~drawn
+    from_treatment = np.arange(n_t + n_c) < n_t
+    for got, by_hand in (
+        (split.treatment_in_control, (in_control & from_treatment).sum(axis=1)),
+        (split.treatment_sum_in_control, (in_control * from_treatment * values).sum(axis=1)),
+        (split.control_sum_in_control, (in_control * ~from_treatment * values).sum(axis=1)),
+        (
+            split.treatment_squares_in_control,
+            (in_control * from_treatment * values**2).sum(axis=1),
+        ),
+        (
+            split.control_squares_in_control,
+            (in_control * ~from_treatment * values**2).sum(axis=1),
+        ),
+    ):
+        np.testing.assert_allclose(got, by_hand, rtol=1e-12, atol=1e-6)
+    assert (in_control.sum(axis=1) == n_c).all()
 
 
 def test_a_0_1_outcome_re_split_is_the_drawing_it_stands_for():

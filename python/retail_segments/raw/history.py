@@ -122,6 +122,8 @@ class RawInvoiceFiles:
         takes its values from the lines of the other file too, as one order, instead of
         its later lines becoming guest lines."""
         threads, memory_limit = self._reader_settings
+        if self._across_files is not None:  # read again: the earlier stream is done with
+            self._across_files.close()
         self._across_files = conn = duckdb.connect()
         if threads:
             conn.execute(f"set threads = {int(threads)}")
