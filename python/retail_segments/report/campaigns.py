@@ -70,7 +70,14 @@ class CampaignsSection(ReportPage):
                 f"{verdict}, {fmt.plural(row['days_left'], 'day')} of the window to come; so "
                 f"far {values} (no interval or p-value until the window has passed)."
             )
-        p_value = "p < 0.001" if row["p_value"] <= 0.001 else f"p = {fmt.number(row['p_value'], 3)}"
+        p_value = (
+            "p < 0.001"
+            if row["p_value"] <= 0.001
+            # twice the smaller tail, capped at 1: a difference at the centre of the splits
+            else "p = 1"
+            if row["p_value"] >= 0.9995
+            else f"p = {fmt.number(row['p_value'], 3)}"
+        )
         return (
             f"{verdict}: {values} (95% interval {_uplift(metric, row['uplift_low'])} to "
             f"{_uplift(metric, row['uplift_high'])}; "
