@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import PROJECT
@@ -109,3 +110,19 @@ def number_problems(texts: list[str]) -> list[str]:
         if re.search(r"\d\.\d{2,}%", text):
             problems.append(f"percentage with 2+ decimals: {text.strip()[:80]!r}")
     return problems
+
+
+# ------------------------------------------------------------ simulated campaigns
+
+# the mean of a simulated buyer's log-normal spend, exp(4 + 1.2^2 / 2)
+SIMULATED_SPEND = float(np.exp(4 + 1.2**2 / 2))
+
+
+def simulated_campaign(rng, contacted, held_out, buy=(0.3, 0.3), spend_lift=1.0):
+    """One campaign's outcomes: buyers at the rates `buy` (contacted, held out), log-normal
+    spend (a few big baskets), the contacted buyers' spend multiplied by spend_lift.
+    Returns ((bought contacted, bought held out), (revenue contacted, revenue held out))."""
+    bought_t, bought_c = rng.random(contacted) < buy[0], rng.random(held_out) < buy[1]
+    revenue_t = np.where(bought_t, spend_lift * rng.lognormal(4, 1.2, contacted), 0.0)
+    revenue_c = np.where(bought_c, rng.lognormal(4, 1.2, held_out), 0.0)
+    return (bought_t.astype(float), bought_c.astype(float)), (revenue_t, revenue_c)

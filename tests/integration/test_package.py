@@ -61,10 +61,7 @@ def package_db(synthetic_db, tmp_path_factory) -> Path:
         """
     )
     db = folder / "shop.duckdb"
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("SEGMENTS_", "RAW_"))
-    }
-    env.update({"INTEGRATION_DB": str(db), "SHOP_ORDER_LINES": str(shop)})
+    env = {**_shop_env(shop), "INTEGRATION_DB": str(db)}
     deps = _dbt("deps", env=env)
     assert deps.returncode == 0, deps.stdout[-3000:]
     build = _dbt("build", "--target-path", str(folder / "target"), env=env)
@@ -148,6 +145,8 @@ def _staging(
 
 
 def _shop_env(shop: Path) -> dict:
+    """This process's environment without the caller's warehouse or raw-file settings, the
+    shop's lines at `shop`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGMENTS_", "RAW_"))}
     return {**env, "SHOP_ORDER_LINES": str(shop)}
 

@@ -10,19 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from retail_segments import campaigns
+from samples import SIMULATED_SPEND, simulated_campaign
 from scipy import stats
 
 CAMPAIGNS = 1_000
-SPEND = np.exp(4 + 1.2**2 / 2)  # the mean of a buyer's log-normal spend
-
-
-def _campaign(rng, contacted, held_out, buy=(0.3, 0.3), spend_lift=1.0):
-    """Buyers at the rates `buy` (contacted, held out), log-normal spend, the contacted
-    buyers' spend multiplied by spend_lift."""
-    bought_t, bought_c = rng.random(contacted) < buy[0], rng.random(held_out) < buy[1]
-    revenue_t = np.where(bought_t, spend_lift * rng.lognormal(4, 1.2, contacted), 0.0)
-    revenue_c = np.where(bought_c, rng.lognormal(4, 1.2, held_out), 0.0)
-    return (bought_t.astype(float), bought_c.astype(float)), (revenue_t, revenue_c)
 
 
 def test_intervals_cover_a_campaign_that_changes_some_customers():
@@ -35,12 +26,12 @@ def test_intervals_cover_a_campaign_that_changes_some_customers():
     truth = {
         ("purchase", "uplift"): 0.06,
         ("purchase", "relative"): 0.2,
-        ("revenue", "uplift"): (0.36 * 1.2 - 0.3) * SPEND,
+        ("revenue", "uplift"): (0.36 * 1.2 - 0.3) * SIMULATED_SPEND,
         ("revenue", "relative"): 0.36 * 1.2 / 0.3 - 1,
     }
     missed = dict.fromkeys(truth, 0)
     for seed in range(CAMPAIGNS):
-        purchase, revenue = _campaign(rng, 900, 100, buy=(0.36, 0.3), spend_lift=1.2)
+        purchase, revenue = simulated_campaign(rng, 900, 100, buy=(0.36, 0.3), spend_lift=1.2)
         for name, (treatment, control) in (("purchase", purchase), ("revenue", revenue)):
             result = campaigns.compare(treatment, control, settings, seed)
             ends = {
@@ -56,10 +47,10 @@ def test_a_planted_revenue_uplift_is_recovered():
     """Large enough groups find it: 20% more spend among 6,000 contacted and 6,000 held
     out customers is measured as an uplift with the truth inside both intervals."""
     rng = np.random.default_rng(21)
-    _, (treatment, control) = _campaign(rng, 6000, 6000, spend_lift=1.2)
+    _, (treatment, control) = simulated_campaign(rng, 6000, 6000, spend_lift=1.2)
     result = campaigns.compare(treatment, control, campaigns.CampaignSettings(), 1)
     assert campaigns.verdict_of(result) == "worked", result
-    assert result.uplift_low <= 0.2 * 0.3 * SPEND <= result.uplift_high, result
+    assert result.uplift_low <= 0.2 * 0.3 * SIMULATED_SPEND <= result.uplift_high, result
     assert result.relative_uplift_low <= 0.2 <= result.relative_uplift_high, result
     assert result.relative_uplift_low > 0.05, result
 
@@ -73,7 +64,7 @@ def test_the_test_and_its_interval_agree_with_scipys_permutation_test():
     re-splits): the same p-value up to the Monte Carlo error of 2,000 re-splits, and at
     each interval end, a supposed effect it rejects at about 5% (the boundary)."""
     rng = np.random.default_rng(22)
-    _, (treatment, control) = _campaign(rng, 900, 100, spend_lift=1.8)
+    _, (treatment, control) = simulated_campaign(rng, 900, 100, spend_lift=1.8)
     settings = campaigns.CampaignSettings()
     result = campaigns.compare(treatment, control, settings, 1)
 

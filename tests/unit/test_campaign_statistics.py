@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from retail_segments import campaigns
+from samples import simulated_campaign
 from scipy import stats
 
 CAMPAIGNS = 1_000
@@ -25,15 +26,6 @@ MOST_SIGNIFICANT = int(stats.binom.ppf(0.999, CAMPAIGNS, 0.05))  # 73
 FEWEST_SIGNIFICANT = int(stats.binom.ppf(0.001, CAMPAIGNS, 0.05))  # 30
 
 
-def _campaign(rng, contacted, held_out, spend_lift=1.0):
-    """30% buyers in both groups, log-normal spend (a few big baskets), the contacted
-    buyers' spend multiplied by spend_lift."""
-    bought_t, bought_c = rng.random(contacted) < 0.3, rng.random(held_out) < 0.3
-    revenue_t = np.where(bought_t, spend_lift * rng.lognormal(4, 1.2, contacted), 0.0)
-    revenue_c = np.where(bought_c, rng.lognormal(4, 1.2, held_out), 0.0)
-    return (bought_t.astype(float), bought_c.astype(float)), (revenue_t, revenue_c)
-
-
 @pytest.mark.parametrize("contacted, held_out", [(900, 100), (270, 30)])
 def test_a_campaign_without_effect_is_called_significant_at_most_as_often_as_promised(
     contacted, held_out
@@ -42,7 +34,7 @@ def test_a_campaign_without_effect_is_called_significant_at_most_as_often_as_pro
     rng = np.random.default_rng(contacted)
     significant = {"purchase": 0, "revenue": 0}
     for seed in range(CAMPAIGNS):
-        purchase, revenue = _campaign(rng, contacted, held_out)
+        purchase, revenue = simulated_campaign(rng, contacted, held_out)
         for name, (treatment, control) in (("purchase", purchase), ("revenue", revenue)):
             result = campaigns.compare(treatment, control, settings, seed)
             significant[name] += result.p_value <= 1 - settings.confidence
