@@ -25,6 +25,7 @@ from scipy import optimize, special
 __all__ = [
     "PARAMETER_BOUNDS",
     "NEGLIGIBLE_DROPOUT",
+    "FAMILIES",
     "BgNbdParams",
     "GammaGammaParams",
     "fit_bgnbd",
@@ -40,6 +41,11 @@ __all__ = [
     "discounted_clv",
     "spend_frequency_correlation",
 ]
+
+FAMILIES = ("bgnbd", "mbgnbd")
+"""BG/NBD (FHL 2005) and MBG/NBD (Batislam, Denizel & Filiztekin 2007): the same purchase
+and dropout processes, except that in the MBG/NBD a customer may also leave right after the
+first purchase, so one who never came back is not certainly still active."""
 
 PARAMETER_BOUNDS = (1e-4, 1e6)
 """Box for every parameter during fitting (alpha and gamma in the rescaled internal units)."""
@@ -82,6 +88,18 @@ class BgNbdParams:
     params_at_bound: tuple[str, ...] = ()
     time_scale: float = 1.0
     message: str = ""
+    family: str = "bgnbd"
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown model family {self.family!r}: one of {FAMILIES}")
+
+    @property
+    def dropout_at_first_purchase(self) -> float:
+        """1 for the MBG/NBD (the dropout coin is also tossed right after the first
+        purchase), 0 for the BG/NBD (only after repeat purchases): the shift of b in every
+        formula below."""
+        return 1.0 if self.family == "mbgnbd" else 0.0
 
     @property
     def mean_dropout_probability(self) -> float:
@@ -151,11 +169,15 @@ def _sample(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, weights: ArrayLike | Non
 class _BgNbdData:
     """Fitting sample; terms that depend on x only are summed per distinct x."""
 
-    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray):
+    def __init__(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, shift: float = 0.0
+    ):
         self.n = float(w.sum())
+        self.shift = shift  # BgNbdParams.dropout_at_first_purchase
         self.x_values, inverse = np.unique(x, return_inverse=True)
         self.x_weights = np.bincount(inverse, weights=w, minlength=self.x_values.size)
-        repeat = x > 0
+        # the customers who may have left after their last purchase: every one in the MBG/NBD
+        repeat = (x > 0) | (shift > 0)
         self.T0, self.w0 = T[~repeat], w[~repeat]
         self.x1, self.t_x1, self.T1, self.w1 = x[repeat], t_x[repeat], T[repeat], w[repeat]
 
@@ -164,20 +186,22 @@ def _bgnbd_log_likelihood_and_gradient(
     theta: np.ndarray, d: _BgNbdData
 ) -> tuple[float, np.ndarray]:
     """Sum of ln L (FHL 2005 eq. 6 in the stable form ln A1 + ln A2 + ln(e^A3 + e^A4)) and
-    its gradient in (r, alpha, a, b)."""
+    its gradient in (r, alpha, a, b). The MBG/NBD's (Batislam et al. 2007, eq. 4) is the same
+    with b + x - 1 read as b + x (s = 1 below), its dropout term for every customer."""
     r, alpha, a, b = theta
+    s = d.shift
     xv, xw, n = d.x_values, d.x_weights, d.n
     # ln A1 + ln A2, summed per distinct x. The Beta part, lnG(b+x) - lnG(a+b+x) + lnG(a+b)
     # - lnG(b), as ln B(a, b+x) - ln B(a, b): the same value, without subtracting lnG of
     # numbers near 1e6 from each other where b runs to its bound (which left 1e-9 of noise
     # per customer, enough to stop the optimiser short on a different point per processor)
-    ll = xw @ (special.gammaln(r + xv) + special.betaln(a, b + xv))
+    ll = xw @ (special.gammaln(r + xv) + special.betaln(a, b + xv + s))
     ll += n * (r * np.log(alpha) - special.gammaln(r) - special.betaln(a, b))
-    psi_ab_x = special.digamma(a + b + xv)
+    psi_ab_x = special.digamma(a + b + xv + s)
     g_r = xw @ special.digamma(r + xv) + n * (np.log(alpha) - special.digamma(r))
     g_alpha = n * r / alpha
     g_a = n * special.digamma(a + b) - xw @ psi_ab_x
-    g_b = xw @ (special.digamma(b + xv) - psi_ab_x) + n * (
+    g_b = xw @ (special.digamma(b + xv + s) - psi_ab_x) + n * (
         special.digamma(a + b) - special.digamma(b)
     )
     # x = 0: ln A3 = -r ln(alpha + T)
@@ -189,13 +213,13 @@ def _bgnbd_log_likelihood_and_gradient(
     k = r + d.x1
     log_age = np.log(alpha + d.T1)
     log_recency = np.log(alpha + d.t_x1)
-    log_odds = np.log(a) - np.log(b + d.x1 - 1.0) + k * (log_age - log_recency)
+    log_odds = np.log(a) - np.log(b + d.x1 - 1.0 + s) + k * (log_age - log_recency)
     ll += d.w1 @ (np.logaddexp(0.0, log_odds) - k * log_age)
     share_a4 = special.expit(log_odds)
     g_r += d.w1 @ (share_a4 * (log_age - log_recency) - log_age)
     g_alpha -= d.w1 @ (k * ((1.0 - share_a4) / (alpha + d.T1) + share_a4 / (alpha + d.t_x1)))
     g_a += (d.w1 @ share_a4) / a
-    g_b -= d.w1 @ (share_a4 / (b + d.x1 - 1.0))
+    g_b -= d.w1 @ (share_a4 / (b + d.x1 - 1.0 + s))
     return float(ll), np.array([g_r, g_alpha, g_a, g_b])
 
 
@@ -206,8 +230,8 @@ def bgnbd_log_likelihood(
     T: ArrayLike,
     weights: ArrayLike | None = None,
 ) -> float:
-    """Total BG/NBD log-likelihood (FHL 2005 eq. 6) of a sample at `params`."""
-    data = _BgNbdData(*_sample(x, t_x, T, weights))
+    """Total BG/NBD (or MBG/NBD, by `params.family`) log-likelihood of a sample at `params`."""
+    data = _BgNbdData(*_sample(x, t_x, T, weights), shift=params.dropout_at_first_purchase)
     theta = np.array([params.r, params.alpha, params.a, params.b])
     return _bgnbd_log_likelihood_and_gradient(theta, data)[0]
 
@@ -315,9 +339,13 @@ def _nbd_log_gradient(objective, log_theta: np.ndarray, n: float) -> np.ndarray:
 
 
 def fit_bgnbd(
-    x: ArrayLike, t_x: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None = None,
+    family: str = "bgnbd",
 ) -> BgNbdParams:
-    """Maximum-likelihood BG/NBD fit (FHL 2005, eq. 6).
+    """Maximum-likelihood BG/NBD fit (FHL 2005, eq. 6), or the MBG/NBD's (`family`).
 
     Time is divided by max(T)/10 while fitting (alpha scales with time, r, a, b do not) and
     the result is given back in the input unit, log-likelihood included. `weights` are counts
@@ -327,11 +355,14 @@ def fit_bgnbd(
     the likelihood is flat along that bound, such a fit is published as the NBD limit (a and
     b at their bounds, r and alpha refitted), one point whatever the floating-point path.
     """
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}: one of {FAMILIES}")
+    shift = 1.0 if family == "mbgnbd" else 0.0
     x, t_x, T, w = _sample(x, t_x, T, weights)
     if T.max() <= 0:
         raise ValueError("every customer has T = 0: nothing to fit")
     time_scale = float(T.max()) / _TARGET_MAX_AGE
-    data = _BgNbdData(x, t_x / time_scale, T / time_scale, w)
+    data = _BgNbdData(x, t_x / time_scale, T / time_scale, w, shift)
     mean_age = float(w @ T) / data.n / time_scale
     repeat_rate = max(float(w @ x), 1e-3 * data.n) / float(w @ T) * time_scale
     starts = [np.array([1.0, mean_age, 1.0, 1.0]), np.array([0.5, 0.5 / repeat_rate, 0.5, 5.0])]
@@ -367,6 +398,7 @@ def fit_bgnbd(
         params_at_bound=at_bound,
         time_scale=time_scale,
         message=str(result.message),
+        family=family,
     )
 
 
@@ -375,12 +407,14 @@ def fit_bgnbd(
 
 
 def _log_dropout_odds(params: BgNbdParams, x, t_x, T) -> np.ndarray:
-    """ln[a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)] for x > 0, -inf for x = 0."""
-    repeat = x > 0
+    """ln[a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)] for x > 0, -inf for x = 0 (BG/NBD);
+    ln[a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)] for every x (MBG/NBD)."""
+    s = params.dropout_at_first_purchase
+    repeat = (x > 0) | (s > 0)
     x1 = np.where(repeat, x, 1.0)
     log_odds = (
         np.log(params.a)
-        - np.log(params.b + x1 - 1.0)
+        - np.log(params.b + x1 - 1.0 + s)
         + (params.r + x1) * (np.log(params.alpha + T) - np.log(params.alpha + t_x))
     )
     return np.where(repeat, log_odds, -np.inf)
@@ -388,7 +422,8 @@ def _log_dropout_odds(params: BgNbdParams, x, t_x, T) -> np.ndarray:
 
 def prob_alive(params: BgNbdParams, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
     """P(active at T | x, t_x, T) = 1 / (1 + d(x>0) a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
-    (FHL 2005, appendix / FHL 2008 note); exactly 1 when x = 0."""
+    (FHL 2005, appendix / FHL 2008 note); exactly 1 when x = 0. MBG/NBD: 1 / (1 + a/(b+x)
+    ((alpha+T)/(alpha+t_x))^(r+x)), below 1 also when x = 0."""
     x, t_x, T = _floats(x, t_x, T)
     _check_bgnbd_inputs(x, t_x, T)
     return special.expit(-_log_dropout_odds(params, x, t_x, T))
@@ -516,17 +551,26 @@ def expected_purchases(
     _check_bgnbd_inputs(x, t_x, T)
     _check_horizon(t)
     alive = special.expit(-_log_dropout_odds(params, x, t_x, T))
-    if_alive = _expected_purchases_if_alive(params.r, params.alpha + T, params.a, params.b, x, t)
+    # the MBG/NBD's eq. (Batislam et al. 2007, eq. 9) is eq. 10 with b + 1 for b: an active
+    # customer has survived one more dropout toss, so the posterior of p is Beta(a, b+x+1)
+    b = params.b + params.dropout_at_first_purchase
+    if_alive = _expected_purchases_if_alive(params.r, params.alpha + T, params.a, b, x, t)
     return alive * if_alive
 
 
 def expected_purchases_new(params: BgNbdParams, t: ArrayLike) -> np.ndarray:
     """E[X(t)] for a customer just acquired (FHL 2005 eq. 7):
-    (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]."""
+    (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]. MBG/NBD: the
+    chance b/(a+b) of staying after the first purchase times the same with b + 1 for b, that
+    is b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]."""
     t = np.asarray(t, dtype=float)
     _check_horizon(t)
     zero = np.zeros_like(t)
-    return _expected_purchases_if_alive(params.r, params.alpha + zero, params.a, params.b, zero, t)
+    s = params.dropout_at_first_purchase
+    stays = params.b / (params.a + params.b) if s else 1.0
+    return stays * _expected_purchases_if_alive(
+        params.r, params.alpha + zero, params.a, params.b + s, zero, t
+    )
 
 
 # --------------------------------------------------------------------------------------------
