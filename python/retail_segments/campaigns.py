@@ -54,8 +54,9 @@ class CampaignSettings:
     max_permuted_rows: int = 4_000_000
 
     @classmethod
-    def from_meta(cls, meta_get) -> CampaignSettings:
-        settings = model_settings.from_meta(cls, meta_get)
+    def from_meta(cls, meta) -> CampaignSettings:
+        settings = model_settings.from_meta(cls, meta)
+        meta_get = model_settings.meta_getter(meta)
         # the bootstrap's knob until this release (CHANGELOG.md): read, and said so
         old = meta_get("resamples")
         if old not in (None, "") and meta_get("permutations") in (None, ""):

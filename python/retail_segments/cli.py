@@ -459,6 +459,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY:START:FACTOR[:CONTROL_SHARE[:WINDOW_DAYS]]",
         help="plant a campaign's effect (python -m retail_segments.synthetic --help)",
     )
+    generate_cmd.add_argument(
+        "--one-off-share",
+        type=float,
+        metavar="SHARE",
+        help="a marketplace-like shop: this share of the customers (e.g. 0.9) buy once "
+        "(uci layout)",
+    )
     return parser
 
 
@@ -475,13 +482,15 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out).resolve() if args.out else default_out
         return report.main(db, out)
     if args.command == "generate" and args.layout != "uci":
-        if args.campaign:
-            return _error("--campaign plants into the uci layout only")
+        if args.campaign or args.one_off_share is not None:
+            return _error("--campaign and --one-off-share plant into the uci layout only")
         export, truth = synthetic_shops.generate(args.out, args.layout, args.customers, args.seed)
         print(f"wrote {export} and {truth}")
         return 0
     if args.command == "generate":
         planted = ["--campaign", args.campaign] if args.campaign else []
+        if args.one_off_share is not None:
+            planted += ["--one-off-share", str(args.one_off_share)]
         return synthetic.main(
             ["--customers", str(args.customers), "--seed", str(args.seed), "--out", args.out]
             + planted

@@ -66,8 +66,8 @@ class ClusteringSettings:
     n_jobs: int = 2
 
     @classmethod
-    def from_meta(cls, meta_get) -> ClusteringSettings:
-        return model_settings.from_meta(cls, meta_get)
+    def from_meta(cls, meta) -> ClusteringSettings:
+        return model_settings.from_meta(cls, meta)
 
 
 @dataclass

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from sklearn.linear_model import PoissonRegressor
 
 from . import clv
 from . import settings as model_settings
@@ -26,8 +28,26 @@ CHURN_RISK_BANDS = ((0.33, "Low"), (0.66, "Medium"), (float("inf"), "High"))
 # many days it is not given (a year out, a date is not a forecast anyone should act on)
 NEXT_ORDER_PROBABILITY = 0.5
 NEXT_ORDER_MAX_DAYS = 365
-# the yearly season can be learnt only from at least two years of history
-MIN_SEASONAL_HISTORY_DAYS = 730
+# The yearly season (learn_season) is learnt once every calendar month has been seen and
+# one has been seen twice, so that a trend can be told from the season: 13 months
+MIN_SEASONAL_HISTORY_DAYS = 395
+# and only where the months differ by more than chance: the likelihood-ratio test of the
+# month effects against the trend alone, at this level
+SEASON_TEST_LEVEL = 0.01
+# residual degrees of freedom from which the test allows for overdispersion (quasi-Poisson:
+# the deviance scaled by the Pearson dispersion); with fewer, the Poisson test is used
+MIN_DISPERSION_DOF = 6
+# the purchase models a build chooses from (clv.FAMILIES), by their names in the marts
+FAMILY_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
+# The choice on the holdout: a marketer plans budgets on the forecast total and targets on
+# the per-customer figures, so the total decides first; candidates whose absolute total
+# error is within this of the best one forecast the total equally well for planning (the
+# holdout's own noise is about this large), and among them the one whose chance of a
+# purchase within 90 days (the churn risk the marts publish) has the lower Brier score on
+# the holdout wins: it scores ranking and calibration together, where Spearman over
+# purchase counts drowns in ties when most customers buy nothing in the holdout (a shop of
+# one-off buyers: 0.3779 against 0.3776). Holdouts under 90 days fall back to Spearman.
+CHOICE_TOTAL_ERROR_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -35,14 +55,18 @@ class LifetimeValueSettings:
     clv_months: int = 12
     monthly_discount_rate: float = 0.01
     min_customers: int = 20  # fewer customers in a window: no fit, and say so
+    # "auto": chosen per build on the holdout (CHOICE_TOTAL_ERROR_TOLERANCE); or one of
+    # clv.FAMILIES to fix it
+    model_family: str = "auto"
 
     @classmethod
-    def from_meta(cls, meta_get) -> LifetimeValueSettings:
-        return model_settings.from_meta(cls, meta_get)
+    def from_meta(cls, meta) -> LifetimeValueSettings:
+        return model_settings.from_meta(cls, meta)
 
 
 PARAMETER_COLUMNS = {
     "fit_window": "object",
+    "model_family": "object",
     "window_start_date": "datetime64[us]",
     "window_end_date": "datetime64[us]",
     "n_customers": "int64",
@@ -158,6 +182,124 @@ class SeasonalClock:
         return result
 
 
+SEASON_COLUMNS = {
+    "fit_window": "object",
+    "calendar_month": "int32",
+    "seasonal_index": "float64",
+    "years_used": "int32",
+    "is_seasonal": "bool",
+    "note": "object",
+}
+
+
+def _trend_columns(years: np.ndarray) -> np.ndarray:
+    """A trend in the log of the rate that is linear within each year from the first month
+    and may bend at each whole year that has a full year of months after it (a linear spline
+    with yearly knots): smooth enough not to soak up the season, free enough to follow a
+    customer base that grows, then settles."""
+    knots = np.arange(1, int(np.floor(years.max())))
+    return np.column_stack([years] + [np.maximum(years - k, 0.0) for k in knots])
+
+
+def _poisson_fit(design: np.ndarray, counts: np.ndarray, exposure: np.ndarray, intercept: bool):
+    """Maximum-likelihood log-linear Poisson rates (no penalty), counts ~ Poisson(exposure x
+    exp(design @ beta)): the expected counts and the deviance. scikit-learn's
+    PoissonRegressor on the rates, weighted by exposure, is the same likelihood."""
+    weight = exposure / exposure.mean()
+    model = PoissonRegressor(alpha=0.0, fit_intercept=intercept, max_iter=10_000, tol=1e-12)
+    model.fit(design, counts / exposure, sample_weight=weight)
+    expected = exposure * model.predict(design)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(counts > 0, counts * np.log(counts / expected), 0.0)
+    return model, expected, float(2.0 * np.sum(terms - (counts - expected)))
+
+
+def learn_season(months: pd.DataFrame) -> pd.DataFrame:
+    """An index of the repeat-purchase rate per calendar month, per fit window (mean 1 over
+    the twelve), from int_clv_season_months: a Poisson regression of each month's repeat
+    purchases on its customer-days at risk with one effect per calendar month and a trend
+    (_trend_columns), fitted jointly. Unlike the ratio to a centred 12-month moving average,
+    which needs six months on each side of every month and so two years, this learns every
+    month from a single year once one month has been seen twice (13 months, which is what
+    tells the trend from the season). The index stays 1 (the steady-rate model) where the
+    history is shorter, a calendar month has no whole month in it, or the month effects
+    are not significant against the trend alone (SEASON_TEST_LEVEL); `note` says which."""
+    rows = []
+    for window, part in months.groupby("fit_window", sort=True):
+        part = part[part["customer_days"] > 0].sort_values("month_start")
+        index, note = _season_of(part)
+        seen = part.groupby(pd.to_datetime(part["month_start"]).dt.month).size()
+        for month in range(1, 13):
+            rows.append(
+                {
+                    "fit_window": window,
+                    "calendar_month": month,
+                    "seasonal_index": 1.0 if index is None else float(index[month - 1]),
+                    "years_used": int(seen.get(month, 0)),
+                    "is_seasonal": index is not None,
+                    "note": note,
+                }
+            )
+    if not rows:
+        return _empty(SEASON_COLUMNS)
+    return pd.DataFrame(rows).astype({c: t for c, t in SEASON_COLUMNS.items() if t != "object"})
+
+
+def _season_of(part: pd.DataFrame) -> tuple[np.ndarray | None, str]:
+    history_days = int(part["history_days"].max()) if len(part) else 0
+    start = pd.to_datetime(part["month_start"])
+    whole = part["days_covered"] == part["days_in_month"]
+    missing = sorted(set(range(1, 13)) - set(start[whole.to_numpy()].dt.month))
+    if history_days < MIN_SEASONAL_HISTORY_DAYS:
+        return None, (
+            f"the history covers {history_days} days; the season is learnt from "
+            f"{MIN_SEASONAL_HISTORY_DAYS} (13 months: every calendar month seen, one twice, "
+            "to tell the season from a trend)"
+        )
+    if missing:
+        return None, (
+            "calendar months without a whole month in the history: "
+            + ", ".join(str(m) for m in missing)
+        )
+    counts = part["repeat_purchases"].to_numpy(float)
+    exposure = part["customer_days"].to_numpy(float)
+    # the trend's time: years from the first month's middle, each month at its middle
+    middle = start + pd.to_timedelta(part["days_in_month"].to_numpy() / 2, unit="D")
+    years = ((middle - middle.iloc[0]).dt.days / 365.25).to_numpy()
+    trend = _trend_columns(years)
+    month_effects = np.eye(12)[start.dt.month.to_numpy() - 1]
+    model, expected, deviance = _poisson_fit(
+        np.column_stack([month_effects, trend]), counts, exposure, intercept=False
+    )
+    _, _, trend_deviance = _poisson_fit(trend, counts, exposure, intercept=True)
+    dof = len(counts) - 12 - trend.shape[1]
+    statistic = trend_deviance - deviance
+    if dof >= MIN_DISPERSION_DOF:
+        dispersion = max(float(np.sum((counts - expected) ** 2 / expected)) / dof, 1.0)
+        p_value = float(stats.f.sf(statistic / 11 / dispersion, 11, dof))
+        test = f"F-test allowing for overdispersion {dispersion:.1f}"
+    else:
+        p_value = float(stats.chi2.sf(statistic, 11))
+        test = "Poisson likelihood-ratio test"
+    if not p_value < SEASON_TEST_LEVEL:
+        return None, (
+            f"the calendar months' rates do not differ beyond chance against the trend "
+            f"({test}, p = {p_value:.2g})"
+        )
+    index = np.exp(model.coef_[:12])
+    return index / index.mean(), (
+        f"learnt from {len(counts)} months with a trend bending yearly ({test}, p = {p_value:.2g})"
+    )
+
+
+def _season_note(seasonality: pd.DataFrame | None, window: str) -> str:
+    """What learn_season said about a window's season."""
+    if seasonality is None or "note" not in seasonality:
+        return "no season given"
+    notes = seasonality.loc[seasonality["fit_window"] == window, "note"]
+    return str(notes.iloc[0]) if len(notes) else "no season given"
+
+
 def _clock_histories(part: pd.DataFrame, clock: SeasonalClock):
     """x, t_x, t and the repeat-spend mean of a window's customers, ages on the clock."""
     x, t_x, t, m = _arrays(part)
@@ -171,11 +313,14 @@ def fit_windows(
     histories: pd.DataFrame,
     settings: LifetimeValueSettings,
     seasonality: pd.DataFrame | None = None,
+    candidates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per fit window with the BG/NBD and Gamma-Gamma maximum-likelihood
-    parameters, their log-likelihoods, the independence check of the spend model, and a
-    plain note on what the fit means. The BG/NBD is fitted on the window's SeasonalClock
-    (`seasonality`: int_clv_seasonality; none: the calendar)."""
+    """One row per fit window with the purchase model's (the family chosen in
+    `candidates`, int_clv_model_candidates; none: BG/NBD) and the Gamma-Gamma's
+    maximum-likelihood parameters, their log-likelihoods, the independence check of the
+    spend model, and a plain note on what the fit means. The purchase model is fitted on the
+    window's SeasonalClock (`seasonality`: int_clv_seasonality; none: the calendar)."""
+    family, why = chosen_family(candidates, settings)
     rows = []
     for window in WINDOWS:
         # in one order whatever order the rows arrive in: the optimiser's sums, and so the
@@ -194,7 +339,7 @@ def fit_windows(
                 flush=True,
             )
             continue
-        bg = clv.fit_bgnbd(x, t_x, t)
+        bg = clv.fit_bgnbd(x, t_x, t, family=family)
         repeat = x > 0  # the spend model sets aside repeat customers without positive spend
         gg = clv.fit_gamma_gamma(x[repeat], m[repeat])
         at_bound = _parameters_at_bound(bg, gg)
@@ -202,6 +347,7 @@ def fit_windows(
         rows.append(
             {
                 "fit_window": window,
+                "model_family": family,
                 "window_start_date": part["window_start_date"].iloc[0],
                 "window_end_date": part["window_end_date"].iloc[0],
                 "n_customers": len(part),
@@ -227,10 +373,168 @@ def fit_windows(
                 "history_days": history_days,
                 "follows_season": not clock.steady,
                 "converged": bool(bg.converged and gg.converged),
-                "note": _note(bg, gg, correlation, at_bound, history_days, clock),
+                "note": f"{why}; "
+                + _note(bg, gg, correlation, at_bound, clock, _season_note(seasonality, window)),
             }
         )
     return pd.DataFrame(rows) if rows else _empty(PARAMETER_COLUMNS)
+
+
+CANDIDATE_COLUMNS = {
+    "model_family": "object",
+    "model_name": "object",
+    "window_end_date": "datetime64[us]",
+    "holdout_days": "int64",
+    "n_customers": "int64",
+    "r": "float64",
+    "alpha": "float64",
+    "a": "float64",
+    "b": "float64",
+    "log_likelihood": "float64",
+    "converged": "bool",
+    "actual_purchases": "int64",
+    "predicted_purchases": "float64",
+    "total_error": "float64",
+    "spearman_purchases": "float64",
+    "brier_purchase_90d": "float64",
+    "is_chosen": "bool",
+    "choice": "object",
+}
+
+
+def _checked_family(settings: LifetimeValueSettings) -> str:
+    if settings.model_family != "auto" and settings.model_family not in clv.FAMILIES:
+        raise ValueError(
+            f"clv_model_family is {settings.model_family!r}: use auto or one of "
+            + ", ".join(clv.FAMILIES)
+        )
+    return settings.model_family
+
+
+def _holdout_purchases(bg: clv.BgNbdParams, calibration: pd.DataFrame, clock: SeasonalClock):
+    """Each calibration customer's expected purchases in the holdout after the window."""
+    x, _, _, _ = _arrays(calibration)
+    _, clock_t_x, clock_t, _ = _clock_histories(calibration, clock)
+    end = calibration["window_end_date"].to_numpy("datetime64[D]")
+    days = calibration["holdout_days"].to_numpy(float)
+    return clv.expected_purchases(bg, clock.elapsed(end, days), x, clock_t_x, clock_t)
+
+
+def candidate_models(
+    histories: pd.DataFrame,
+    settings: LifetimeValueSettings,
+    seasonality: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each purchase model family (clv.FAMILIES, or the one settings.model_family fixes)
+    fitted on the calibration window, on its SeasonalClock, and judged on the holdout after
+    it: the forecast total against the actual purchases, and Spearman's correlation of the
+    customers' forecasts with what they did. The chosen one (is_chosen) is the one whose
+    total is closest, where totals within CHOICE_TOTAL_ERROR_TOLERANCE of the closest count
+    as equal and the better ranking then wins; `choice` says why, in words."""
+    fixed = _checked_family(settings)
+    calibration = histories[histories["fit_window"] == "calibration"]
+    calibration = calibration.sort_values("customer_id", kind="stable")
+    clock = SeasonalClock.of_window(seasonality, "calibration")
+    fitted = calibration[calibration["t"] > 0]
+    x, t_x, t, _ = _clock_histories(fitted, clock)
+    actual = calibration["holdout_purchases"].to_numpy(float)
+    bought_90d = calibration["holdout_purchases_90d"].to_numpy(float)  # nan: holdout < 90 days
+    bought_90d = np.where(np.isnan(bought_90d), np.nan, bought_90d > 0)
+    x_all, _, _, _ = _arrays(calibration)
+    _, t_x_all, t_all, _ = _clock_histories(calibration, clock)
+    horizon = clock.elapsed(calibration["window_end_date"].to_numpy("datetime64[D]"), 90)
+    if len(fitted) < settings.min_customers or (x > 0).sum() < settings.min_customers:
+        return _empty(CANDIDATE_COLUMNS)  # fit_windows says why in its output
+    rows = []
+    for family in clv.FAMILIES if fixed == "auto" else (fixed,):
+        bg = clv.fit_bgnbd(x, t_x, t, family=family)
+        predicted = _holdout_purchases(bg, calibration, clock)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total_error = predicted.sum() / actual.sum() - 1.0
+        ranking = stats.spearmanr(predicted, actual).statistic if np.ptp(actual) > 0 else np.nan
+        within = clv.prob_purchase_within(bg, horizon, x_all, t_x_all, t_all)
+        brier = float(np.mean((within - bought_90d) ** 2))  # nan where the holdout is short
+        rows.append(
+            {
+                "model_family": family,
+                "model_name": FAMILY_NAMES[family],
+                "window_end_date": calibration["window_end_date"].iloc[0],
+                "holdout_days": int(calibration["holdout_days"].iloc[0]),
+                "n_customers": len(fitted),
+                "r": bg.r,
+                "alpha": bg.alpha,
+                "a": bg.a,
+                "b": bg.b,
+                "log_likelihood": bg.log_likelihood,
+                "converged": bg.converged,
+                "actual_purchases": int(actual.sum()),
+                "predicted_purchases": float(predicted.sum()),
+                "total_error": float(total_error),
+                "spearman_purchases": float(ranking),
+                "brier_purchase_90d": brier,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["is_chosen"], table["choice"] = _choose(table, fixed)
+    return table.astype({c: t for c, t in CANDIDATE_COLUMNS.items() if t != "object"})
+
+
+def _choose(table: pd.DataFrame, fixed: str) -> tuple[np.ndarray, list[str]]:
+    """Which candidate is chosen and why (CHOICE_TOTAL_ERROR_TOLERANCE)."""
+    if fixed != "auto":
+        return np.ones(len(table), bool), ["fixed by var clv_model_family"]
+    error = table["total_error"].abs().to_numpy()
+    if not np.isfinite(error).any():
+        chosen = np.asarray(table["model_family"] == clv.FAMILIES[0])
+        return chosen, [
+            "chosen: the holdout has no purchase to judge the forecasts by, so the default"
+            if pick
+            else "not chosen: the holdout has no purchase to judge the forecasts by"
+            for pick in chosen
+        ]
+    best = np.nanmin(error)
+    close = error <= best + CHOICE_TOTAL_ERROR_TOLERANCE
+    brier = table["brier_purchase_90d"].to_numpy()
+    if np.isfinite(brier[close]).all():
+        score, measure = -brier, "Brier score of the 90-day purchase chance"
+        shown = [f"Brier {value:.4f}" for value in brier]
+    else:
+        score = table["spearman_purchases"].fillna(-np.inf).to_numpy()
+        measure = "Spearman ranking (the holdout is under 90 days)"
+        shown = [f"Spearman {value:.3f}" for value in table["spearman_purchases"]]
+    score = np.where(close, score, -np.inf)
+    pick = int(np.argmax(score))  # the first family wins a tie
+    reasons = []
+    for i, row in table.iterrows():
+        total = f"holdout total {row['total_error']:+.1%}"
+        if i == pick:
+            reasons.append(
+                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest"
+                f" total, and the best {measure} among those ({shown[i]})"
+            )
+        elif close[i] and score[i] < score[pick]:
+            reasons.append(f"not chosen: {total} as close, but a worse {measure} ({shown[i]})")
+        elif close[i]:
+            reasons.append(
+                f"not chosen: {total} as close and the same {measure} ({shown[i]}); on a tie "
+                f"the first of {', '.join(FAMILY_NAMES.values())} is kept"
+            )
+        else:
+            reasons.append(f"not chosen: {total}, further off than the chosen model's")
+    return np.arange(len(table)) == pick, reasons
+
+
+def chosen_family(
+    candidates: pd.DataFrame | None, settings: LifetimeValueSettings | None = None
+) -> tuple[str, str]:
+    """The purchase model family a build uses, and the note's words on why."""
+    fixed = _checked_family(settings or LifetimeValueSettings())
+    if fixed != "auto":
+        return fixed, f"model: {FAMILY_NAMES[fixed]}, fixed by var clv_model_family"
+    if candidates is None or not candidates["is_chosen"].any():
+        return clv.FAMILIES[0], f"model: {FAMILY_NAMES[clv.FAMILIES[0]]} (no holdout to choose on)"
+    family = candidates.loc[candidates["is_chosen"], "model_family"].iloc[0]
+    return family, f"model: {FAMILY_NAMES[family]}, chosen on the holdout (clv_model_candidates)"
 
 
 def _dropout_identified(bg: clv.BgNbdParams) -> bool:
@@ -242,7 +546,10 @@ def _parameters_at_bound(bg: clv.BgNbdParams, gg: clv.GammaGammaParams) -> str |
     clv.PARAMETER_BOUNDS (the likelihood wanted them further); None when none did."""
     parts = [
         f"{model} {', '.join(names)}"
-        for model, names in (("BG/NBD", bg.params_at_bound), ("Gamma-Gamma", gg.params_at_bound))
+        for model, names in (
+            (FAMILY_NAMES[bg.family], bg.params_at_bound),
+            ("Gamma-Gamma", gg.params_at_bound),
+        )
         if names
     ]
     return "; ".join(parts) or None
@@ -253,8 +560,8 @@ def _note(
     gg: clv.GammaGammaParams,
     correlation: float,
     at_bound: str | None,
-    history_days: int,
     clock: SeasonalClock,
+    season_note: str,
 ) -> str:
     notes = []
     if not _dropout_identified(bg):
@@ -286,23 +593,16 @@ def _note(
             f"spend per purchase correlates with frequency ({correlation:.2f}): the Gamma-Gamma "
             "independence assumption is doubtful"
         )
-    if history_days < MIN_SEASONAL_HISTORY_DAYS:
+    if clock.steady:
         notes.append(
-            f"the history covers {history_days} days, under two years: the model assumes a "
-            "steady purchase rate and cannot learn the shop's yearly season, so forecasts "
-            "over its busy months run low and over its quiet months high"
-        )
-    elif clock.steady:
-        notes.append(
-            f"the history covers {history_days} days, but not every calendar month has six "
-            "whole months on each side to learn its season from: the model assumes a steady "
-            "purchase rate"
+            f"the model assumes a steady purchase rate ({season_note}), so forecasts over the "
+            "shop's busy months run low and over its quiet months high"
         )
     else:
         busiest = int(np.argmax(clock.monthly_index))
         notes.append(
             "purchase rates follow the yearly season learnt from the history "
-            f"(clv_seasonal_index; busiest month {busiest + 1}: "
+            f"(clv_seasonal_index, {season_note}; busiest month {busiest + 1}: "
             f"{clock.monthly_index[busiest]:.2f} times the average)"
         )
     return "; ".join(notes) or "fit as expected"
@@ -313,7 +613,9 @@ def _params(parameters: pd.DataFrame, window: str):
     if row.empty:
         return None, None
     row = row.iloc[0]
-    bg = clv.BgNbdParams(r=row["r"], alpha=row["alpha"], a=row["a"], b=row["b"])
+    bg = clv.BgNbdParams(
+        r=row["r"], alpha=row["alpha"], a=row["a"], b=row["b"], family=row["model_family"]
+    )
     gg = clv.GammaGammaParams(
         p=row["p"], q=row["q"], gamma=row["gamma"], observed_mean_spend=row["population_mean_spend"]
     )
@@ -562,7 +864,7 @@ def holdout_predictions(
     days = calibration["holdout_days"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         naive = np.where(t > 0, x / t * days, 0.0)  # the simple rule knows no season
-    predicted = clv.expected_purchases(bg, clock.elapsed(end, days), x, clock_t_x, clock_t)
+    predicted = _holdout_purchases(bg, calibration, clock)
     spend = clv.expected_spend(gg, x, np.where(_spend_rows(x, m), m, 0.0))
     risk = churn_risk(bg, x, clock_t_x, clock_t, clock.elapsed(end, CHURN_HORIZON_DAYS))
     within_90d = calibration["holdout_purchases_90d"]

@@ -88,8 +88,8 @@ class PredictionSettings:
     random_state: int = 42
 
     @classmethod
-    def from_meta(cls, meta_get) -> PredictionSettings:
-        return model_settings.from_meta(cls, meta_get)
+    def from_meta(cls, meta) -> PredictionSettings:
+        return model_settings.from_meta(cls, meta)
 
 
 class BasketValueRule:

@@ -58,8 +58,8 @@ class CategorySettings:
     random_state: int = 42
 
     @classmethod
-    def from_meta(cls, meta_get) -> CategorySettings:
-        return model_settings.from_meta(cls, meta_get)
+    def from_meta(cls, meta) -> CategorySettings:
+        return model_settings.from_meta(cls, meta)
 
 
 def fit_purchases(relation, settings: CategorySettings) -> pd.DataFrame:

@@ -7,10 +7,16 @@ import os
 from pathlib import Path
 
 
-def from_meta(cls, meta_get):
-    """An instance of the settings dataclass `cls`, each field from `meta_get(name)` when
-    the model's meta sets it (cast to the default's type), else its default: the dataclass
-    holds each knob's one default, dbt meta and vars override it."""
+def from_meta(cls, meta):
+    """An instance of the settings dataclass `cls`, each field from the model's `meta` (a
+    mapping, or its `get`) when it sets it (cast to the default's type), else its default:
+    the dataclass holds each knob's one default, dbt meta and vars override it.
+
+    A dbt Python model passes `dbt.config.get("meta")`, written out like that: dbt hands a
+    Python model only the config keys its parser sees called with a literal name, so the
+    whole meta is asked for by name (`dbt.config.meta_get` handed on as a function would
+    see no key, and every override would be dropped without a word)."""
+    meta_get = meta_getter(meta)
     values = {}
     for field in dataclasses.fields(cls):
         value = meta_get(field.name)
@@ -19,6 +25,13 @@ def from_meta(cls, meta_get):
             kind = type(field.default)
             values[field.name] = tuple(value) if kind is tuple else kind(value)
     return cls(**values)
+
+
+def meta_getter(meta):
+    """`get` of a model's meta given as a mapping, its `get`, or None (no meta)."""
+    if meta is None:
+        return {}.get
+    return meta.get if hasattr(meta, "get") else meta
 
 
 def project_dir() -> Path:

@@ -16,6 +16,11 @@ everyone would contact (those who bought before its start and whose control-grou
 not held out, the draw of retail_segments.campaigns) buy in its window at `factor` times
 the rate they would have without it; the truth file then says who bought because of it.
 
+A marketplace-like shop, where most customers buy once, comes from `one_off_share`
+(`--one-off-share 0.9`): that share of the customers are planted as `one_off` buyers with
+exactly one purchase invoice on a seasonal day anywhere in the data, the rest keep the mix
+of ARCHETYPES; without it (or at 0) the data is byte for byte the default shop's.
+
 Generation is vectorised with numpy and streamed in chunks of customers to Parquet, so
 50 M lines need bounded memory. The same seed and size always give the same bytes of data.
 
@@ -83,10 +88,18 @@ ARCHETYPES: tuple[Archetype, ...] = (
     Archetype("loyal", 0.18, (6, 14), (0, 120), (300, 355), 12.0, 1.0, 0.08),
     Archetype("new", 0.12, (1, 2), (335, 370), (335, 373), 11.0, 1.0, 0.03),
     Archetype("at_risk", 0.17, (4, 10), (0, 40), (80, 160), 14.0, 1.0, 0.08),
-    # one-off buyers try the shop with a small basket: what a first invoice can tell
+    # lost customers try the shop with a small basket (one or two invoices): what a first
+    # invoice can tell
     Archetype("lost", 0.38, (1, 2), (0, 160), (0, 160), 6.0, 0.6, 0.04),
     Archetype("wholesale", 0.05, (10, 30), (0, 40), (355, 373), 8.0, 14.0, 0.12),
 )
+# Not in the default mix: a marketplace-like shop plants it for a share of the customers
+# (one_off_share), the rest keep the default mix. One purchase invoice with a few lines on a
+# seasonal day anywhere in the data, never cancelled, no returns from before the data.
+ONE_OFF = Archetype("one_off", 0.0, (1, 1), (0, DATA_DAYS - 1), (0, DATA_DAYS - 1), 4.0, 0.6, 0.0)
+# the archetype indices used in a chunk: ARCHETYPES', then ONE_OFF's
+_ALL_ARCHETYPES: tuple[Archetype, ...] = (*ARCHETYPES, ONE_OFF)
+ONE_OFF_INDEX = len(ARCHETYPES)
 
 # --------------------------------------------------------------------------- catalogue
 
@@ -300,30 +313,34 @@ def _timestamps(rng, days):
     ).astype("datetime64[us]")
 
 
-def _customer_table(rng, n_customers, first_customer_id):
+def _customer_table(rng, n_customers, first_customer_id, one_off_share=None):
     shares = np.array([a.share for a in ARCHETYPES])
     archetype = rng.choice(len(ARCHETYPES), size=n_customers, p=shares / shares.sum())
     country_p = np.array([p for _, p in COUNTRIES])
     country = rng.choice(len(COUNTRIES), size=n_customers, p=country_p / country_p.sum())
     favourite_theme = rng.integers(0, len(THEMES), size=n_customers)
+    if one_off_share:  # drawn last and only then, so the default shop's draws are untouched
+        one_off = rng.random(n_customers) < one_off_share
+        archetype = np.where(one_off, ONE_OFF_INDEX, archetype)
     customer_id = first_customer_id + np.arange(n_customers)
     return customer_id, archetype, country, favourite_theme
 
 
 def _invoices_for_customers(rng, cdf, archetype):
     """Per-customer invoice counts and one (day, timestamp) per invoice."""
-    arch = [ARCHETYPES[i] for i in range(len(ARCHETYPES))]
+    arch = _ALL_ARCHETYPES
     lo = np.array([a.invoices[0] for a in arch])[archetype]
     hi = np.array([a.invoices[1] for a in arch])[archetype]
     # heavy tail: log-uniform between min and max
     n_invoices = np.floor(np.exp(rng.uniform(np.log(lo), np.log(hi + 1)))).astype(int)
+    n_invoices = np.where(archetype == ONE_OFF_INDEX, 1, n_invoices)  # whatever the rounding
     first_lo = np.array([a.first_day[0] for a in arch])[archetype]
     first_hi = np.array([a.first_day[1] for a in arch])[archetype]
     last_lo = np.array([a.active_days[0] for a in arch])[archetype]
     last_hi = np.array([a.active_days[1] for a in arch])[archetype]
     first_day = _sample_days(rng, cdf, first_lo, first_hi)
     last_day = _sample_days(rng, cdf, last_lo, last_hi)
-    # one-off buyers (lost, new) buy again within a few weeks of their first purchase
+    # the short-lived (lost, new) buy again, if at all, within a few weeks of their first
     short = np.isin(archetype, [_arch_index("lost"), _arch_index("new")])
     last_day = np.where(
         short, np.minimum(first_day + rng.integers(0, 40, len(first_day)), DATA_DAYS - 1), last_day
@@ -408,6 +425,19 @@ class _Invoices:
     theme: np.ndarray  # index into THEMES: where most of its lines come from
     quantity_scale: np.ndarray
     cancel_rate: np.ndarray  # the chance it is cancelled (in part) later
+    one_off: np.ndarray  # bool: a one-off buyer's invoice (no returns from before the data)
+
+
+def _check_one_off_share(one_off_share: float | None, campaign: PlantedCampaign | None) -> None:
+    """ValueError unless one_off_share is None or in [0, 1), and not with a campaign."""
+    if one_off_share is None:
+        return
+    if not 0 <= one_off_share < 1:
+        raise ValueError(f"--one-off-share {one_off_share}: want a share in [0, 1), e.g. 0.9")
+    if one_off_share and campaign is not None:
+        raise ValueError(
+            "--one-off-share does not combine with --campaign (it would bring one-off buyers back)"
+        )
 
 
 def generate_chunk(
@@ -418,12 +448,16 @@ def generate_chunk(
     first_invoice_no: int,
     guest_line_share: float = 0.25,
     campaign: PlantedCampaign | None = None,
+    one_off_share: float | None = None,
 ) -> tuple[pa.Table, pa.Table, int]:
     """One chunk of customers: raw lines (sorted by time), ground truth, next invoice number.
     The steps draw from `rng` in this order, so the same seed gives the same data."""
+    _check_one_off_share(one_off_share, campaign)
     cdf = np.cumsum(_day_weights())
     cdf = cdf / cdf[-1]
-    customer_id, archetype, country, theme = _customer_table(rng, n_customers, first_customer_id)
+    customer_id, archetype, country, theme = _customer_table(
+        rng, n_customers, first_customer_id, one_off_share
+    )
     owner, days = _invoices_for_customers(rng, cdf, archetype)
     converted = None
     if campaign is not None:
@@ -447,14 +481,16 @@ def generate_chunk(
 def _customer_invoices(owner, days, customer_id, archetype, country, theme) -> _Invoices:
     """The customers' invoices (`owner`: the customer of each), with what the customer's
     archetype, country and favourite theme make of them."""
+    arch = _ALL_ARCHETYPES
     return _Invoices(
         days=days,
-        lines_mean=np.array([a.lines_per_invoice for a in ARCHETYPES])[archetype[owner]],
+        lines_mean=np.array([a.lines_per_invoice for a in arch])[archetype[owner]],
         customer=customer_id[owner].astype(float),
         country=country[owner],
         theme=theme[owner],
-        quantity_scale=np.array([a.quantity_scale for a in ARCHETYPES])[archetype[owner]],
-        cancel_rate=np.array([a.cancel_rate for a in ARCHETYPES])[archetype[owner]],
+        quantity_scale=np.array([a.quantity_scale for a in arch])[archetype[owner]],
+        cancel_rate=np.array([a.cancel_rate for a in arch])[archetype[owner]],
+        one_off=archetype[owner] == ONE_OFF_INDEX,
     )
 
 
@@ -473,6 +509,7 @@ def _with_guest_invoices(rng, cdf, invoices: _Invoices, guest_line_share: float)
         theme=np.concatenate([invoices.theme, rng.integers(0, len(THEMES), n_guest)]),
         quantity_scale=np.concatenate([invoices.quantity_scale, np.full(n_guest, 0.7)]),
         cancel_rate=np.concatenate([invoices.cancel_rate, np.zeros(n_guest)]),
+        one_off=np.concatenate([invoices.one_off, np.zeros(n_guest, bool)]),
     )
 
 
@@ -568,7 +605,7 @@ def _truth(customer_id, archetype, theme, country, converted) -> pa.Table:
     truth = pa.table(
         {
             "customer_id": pa.array(customer_id.astype(str)),
-            "archetype": pa.array([ARCHETYPES[i].name for i in archetype]),
+            "archetype": pa.array([_ALL_ARCHETYPES[i].name for i in archetype]),
             "favourite_theme": pa.array([list(THEMES)[i] for i in theme]),
             "country": pa.array([COUNTRIES[i][0] for i in country]),
         }
@@ -687,9 +724,9 @@ def _returns(rng, lines: dict, n_lines: np.ndarray, invoices: _Invoices, next_no
 
 def _returns_from_before_the_data(rng, catalogue: Catalogue, invoices: _Invoices, next_no):
     """Returns of purchases made before the data starts: customers' first weeks, products
-    they have not bought in the data."""
+    they have not bought in the data (never a one-off buyer's: they bought only once)."""
     days, inv_customer, inv_country = invoices.days, invoices.customer, invoices.country
-    customers = np.flatnonzero(~np.isnan(inv_customer) & (days < 60))
+    customers = np.flatnonzero(~np.isnan(inv_customer) & (days < 60) & ~invoices.one_off)
     early = customers[rng.random(len(customers)) < 0.03]
     e_days = _trading_day(np.minimum(days[early] + rng.integers(0, 5, len(early)), DATA_DAYS - 1))
     e_ts = _timestamps(rng, e_days)
@@ -740,8 +777,11 @@ def generate(
     chunk_customers: int = 50_000,
     progress: bool = False,
     campaign: PlantedCampaign | None = None,
+    one_off_share: float | None = None,
 ) -> tuple[Path, Path]:
-    """Write raw lines to `out` (Parquet) and ground truth to `<stem>_truth.parquet`."""
+    """Write raw lines to `out` (Parquet) and ground truth to `<stem>_truth.parquet`; with
+    `one_off_share` (in [0, 1)) that share of the customers are one-off buyers."""
+    _check_one_off_share(one_off_share, campaign)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     truth_path = truth_path_for(out)
@@ -766,7 +806,13 @@ def generate(
         while written < customers:
             n = min(chunk_customers, customers - written)
             table, truth, next_no = generate_chunk(
-                rng, catalogue, n, next_customer, next_no, campaign=campaign
+                rng,
+                catalogue,
+                n,
+                next_customer,
+                next_no,
+                campaign=campaign,
+                one_off_share=one_off_share,
             )
             raw_writer.write_table(table, row_group_size=1_000_000)
             truth_writer.write_table(truth)
@@ -828,6 +874,13 @@ def main(argv: list[str] | None = None) -> int:
         help="plant a campaign's effect: the customers a campaign targeting everyone "
         "contacts buy in its window at FACTOR times their rate (e.g. spring:2011-08-01:1.2)",
     )
+    parser.add_argument(
+        "--one-off-share",
+        type=float,
+        metavar="SHARE",
+        help="a marketplace-like shop: SHARE (in [0, 1), e.g. 0.9) of the customers buy "
+        "exactly once; the rest keep the default mix of archetypes",
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
@@ -845,8 +898,18 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(
                 f"--campaign {args.campaign}: want KEY:START:FACTOR>=1[:SHARE in (0, 0.5][:DAYS]]"
             )
+    try:
+        _check_one_off_share(args.one_off_share, campaign)
+    except ValueError as problem:
+        parser.error(str(problem))
     raw, truth = generate(
-        args.out, args.customers, args.seed, args.chunk_customers, progress=True, campaign=campaign
+        args.out,
+        args.customers,
+        args.seed,
+        args.chunk_customers,
+        progress=True,
+        campaign=campaign,
+        one_off_share=args.one_off_share,
     )
     print(f"wrote {raw} and {truth}")
     return 0

@@ -313,10 +313,12 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
     assert by_window.loc["calibration", "dropout_at_bound"]
     assert by_window.loc["calibration", "parameters_at_bound"].startswith("BG/NBD a")
     assert "edge of the parameter space" in by_window.loc["calibration", "note"]
-    # one year of history: no season can be learnt, the steady-rate model stays, and says so
+    # a year and nine days of history (no month seen twice): no season can be learnt, the
+    # steady-rate model stays, and says so
     assert not rows["follows_season"].any()
-    assert rows["note"].str.contains("under two years").all()
-    assert (rows["history_days"] < 730).all()
+    assert rows["note"].str.contains("assumes a steady purchase rate").all()
+    assert rows["note"].str.contains("the season is learnt from 395").all()
+    assert (rows["history_days"] < 395).all()
     index = frame(real_allocate_db, "select * from marts.clv_seasonal_index")
     assert len(index) == 24 and (index["seasonal_index"] == 1.0).all()
     assert not index["is_seasonal"].any()

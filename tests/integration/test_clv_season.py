@@ -1,10 +1,10 @@
-"""The purchase-rate forecast follows the shop's yearly season once the
-history covers two years. A shop is simulated here from the BG/NBD itself with a planted
-season (purchase rates times a monthly factor, busiest in November), over three years,
-and built like any export; the Christmas quarter is then the holdout. The steady-rate
-model is fitted on the same histories for comparison: the season is what the test checks.
-With under two years (the real data) the steady-rate model stays and says so
-(test_clv.py)."""
+"""The purchase-rate forecast follows the shop's yearly season. A shop is simulated from the
+BG/NBD itself with a planted season (purchase rates times a monthly factor, busiest in
+November; tests/seasonal_shop.py), over three years, and built like any export; the
+Christmas quarter is then the holdout. The steady-rate model is fitted on the same histories
+for comparison: the season is what the test checks. How the season is learnt from 13 to 36
+months is tested without a warehouse (unit/test_season.py); with a year and nine days (the
+real data) the steady-rate model stays and says so (test_clv.py)."""
 
 from __future__ import annotations
 
@@ -15,43 +15,18 @@ import pandas as pd
 import pytest
 from conftest import build_warehouse, frame, write_raw
 from retail_segments import clv
+from seasonal_shop import PLANTED, SEASON, START, season_months, seasonal_purchase_days
 
-START, END = np.datetime64("2011-01-01"), np.datetime64("2013-12-31")
+END = np.datetime64("2013-12-31")
 CALIBRATION_END = "2013-09-30"  # the holdout is October to December: 92 days
-# purchase rates per calendar month relative to the year (mean 1), the planted season
-SEASON = np.array([0.6, 0.7, 0.8, 0.85, 0.9, 0.9, 0.9, 0.95, 1.1, 1.3, 1.6, 1.4])
-PLANTED = {"r": 0.8, "alpha": 40.0, "a": 0.6, "b": 4.0}  # alpha in (average) days
 
 
 def simulate_seasonal_shop(customers: int = 4000, seed: int = 7) -> pd.DataFrame:
-    """Invoice lines of a BG/NBD population whose purchase rates follow SEASON: each
-    customer's purchases are a Poisson process on a clock on which a day of month m lasts
-    SEASON[m] days (rate lambda ~ Gamma(r, alpha) per clock day), and after each repeat
-    purchase the customer drops out with probability p ~ Beta(a, b). First purchases are
-    spread evenly over the span; one invoice line per purchase day."""
+    """Invoice lines of seasonal_shop's BG/NBD population with the planted season, over
+    three years: one invoice line per purchase day."""
     rng = np.random.default_rng(seed)
+    bought = seasonal_purchase_days(customers, seed, END)
     days = START + np.arange(int((END - START).astype(int)) + 1)
-    weight = SEASON[days.astype("datetime64[M]").astype(int) % 12]
-    clock_at = np.r_[0.0, np.cumsum(weight)]  # clock time at the start of each day
-    first = rng.integers(0, len(days) - 100, customers)
-    rate = rng.gamma(PLANTED["r"], 1 / PLANTED["alpha"], customers)
-    dropout = rng.beta(PLANTED["a"], PLANTED["b"], customers)
-    owners, purchase_days = [np.arange(customers)], [first]
-    now = clock_at[first] + rng.random(customers) * weight[first]
-    alive = np.ones(customers, bool)
-    while alive.any():
-        now = now + rng.exponential(1 / rate)
-        day = np.searchsorted(clock_at, now, side="right") - 1
-        alive &= day < len(days)
-        buying = np.flatnonzero(alive)
-        owners.append(buying)
-        purchase_days.append(day[buying])
-        alive[buying] &= rng.random(len(buying)) >= dropout[buying]
-    bought = (
-        pd.DataFrame({"owner": np.concatenate(owners), "day": np.concatenate(purchase_days)})
-        .drop_duplicates()
-        .sort_values(["day", "owner"])
-    )
     products = rng.integers(0, 60, len(bought))
     words = ["RED", "BLUE", "HEART", "STAR", "LAMP", "MUG", "BAG", "TIN", "CARD", "BOX"]
     names = np.array([f"{words[i % 10]} {words[(i * 7 + 3) % 10]} NO {i}" for i in range(60)])
@@ -174,3 +149,17 @@ def test_next_order_dates_read_the_seasonal_clock(seasonal_db):
     before = clock_days(np.full(len(sample), as_of), wait - 1)
     assert (clv.prob_purchase_within(bg, ahead, x, t_x, age) >= 0.5 - 1e-9).all()
     assert (clv.prob_purchase_within(bg, before, x, t_x, age) < 0.5).all()
+
+
+def test_the_months_the_season_is_learnt_from_are_counted_as_defined(seasonal_db):
+    """int_clv_season_months of the full window against pandas' recount of the simulated
+    purchase days (repeat purchase days and customer-days at risk per calendar month)."""
+    counted = frame(
+        seasonal_db,
+        "select * from intermediate.int_clv_season_months where fit_window = 'full' "
+        "order by month_start",
+    )
+    expected = season_months(seasonal_purchase_days(4000, 7, END))
+    assert len(counted) == len(expected) == 36
+    for column in ("days_covered", "days_in_month", "repeat_purchases", "customer_days"):
+        assert counted[column].tolist() == expected[column].tolist(), column

@@ -7,7 +7,7 @@ from retail_segments import campaigns, frames
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = campaigns.CampaignSettings.from_meta(dbt.config.meta_get)
+    settings = campaigns.CampaignSettings.from_meta(dbt.config.get("meta"))
     declared = frames.to_pandas(dbt.ref("stg_campaigns"))
     targets = frames.to_pandas(dbt.ref("int_campaign_targets"))
     members = frames.to_pandas(

@@ -2,7 +2,7 @@
 -- BTYD practice, several invoices on one day are one purchase), up to the RFM as-of date,
 -- with what it was worth: its net revenue, or its gross margin (var clv_value_basis), in
 -- exact decimals, so that sums and means come out the same in any order and the fits
--- repeat to the last digit. Read by int_clv_histories and int_clv_seasonality.
+-- repeat to the last digit. Read by int_clv_histories and int_clv_season_months.
 with
 
 as_of as (

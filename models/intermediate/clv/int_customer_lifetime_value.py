@@ -7,7 +7,7 @@ from retail_segments import frames, lifetime_value
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.meta_get)
+    settings = lifetime_value.LifetimeValueSettings.from_meta(dbt.config.get("meta"))
     histories = frames.to_pandas(dbt.ref("int_clv_histories"), where="fit_window = 'full'")
     parameters = frames.to_pandas(dbt.ref("int_clv_parameters"))
     seasonality = frames.to_pandas(dbt.ref("int_clv_seasonality"))

@@ -7,7 +7,7 @@ from retail_segments import frames, prediction
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = prediction.PredictionSettings.from_meta(dbt.config.meta_get)
+    settings = prediction.PredictionSettings.from_meta(dbt.config.get("meta"))
     study = prediction.study_from_table(frames.to_pandas(dbt.ref("int_prediction_study")))
     own_rfm = frames.to_pandas(
         dbt.ref("int_customer_rfm_features"),

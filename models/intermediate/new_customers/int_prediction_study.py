@@ -9,7 +9,7 @@ from retail_segments import frames, prediction
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = prediction.PredictionSettings.from_meta(dbt.config.meta_get)
+    settings = prediction.PredictionSettings.from_meta(dbt.config.get("meta"))
     study = prediction.prepare_study(
         customers=frames.to_pandas(dbt.ref("int_prediction_customers")),
         labels=frames.to_pandas(dbt.ref("int_prediction_labels")),

@@ -6,7 +6,7 @@ from retail_segments import frames, product_categories
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = product_categories.CategorySettings.from_meta(dbt.config.meta_get)
+    settings = product_categories.CategorySettings.from_meta(dbt.config.get("meta"))
     catalogue = frames.to_pandas(dbt.ref("int_product_catalogue"))
     purchases = product_categories.fit_purchases(dbt.ref("int_product_basket_items"), settings)
     # its own statement: dbt finds a Python model's refs in the code, not inside a subscript

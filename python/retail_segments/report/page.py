@@ -105,18 +105,24 @@ class ReportPage:
 
     def lead(self) -> str:
         try:
-            customers, revenue, first, last = self.w.df(
+            customers, revenue, first, last, once = self.w.df(
                 "fct_invoices",
                 "select count(distinct customer_id) as c, sum(revenue) as r, "
-                "min(invoiced_at) as f, max(invoiced_at) as l from marts.fct_invoices",
+                "min(invoiced_at) as f, max(invoiced_at) as l, ("
+                "  select count(*) from (select customer_id from marts.fct_invoices"
+                "  where customer_id is not null group by customer_id having count(*) = 1)"
+                ") as once from marts.fct_invoices",
             ).iloc[0]
         except (MissingMart, EmptyMart, duckdb.Error):
             return ""
         if not customers:
             return ""
+        # how many never came back: in a shop where most buy once, the few who return are
+        # where the segments and the value are, and the reader should know that first
         return (
             f"{fmt.count(customers)} customers bought {fmt.money_compact(revenue)} between "
-            f"{fmt.day_label(first)} and {fmt.day_label(last)}."
+            f"{fmt.day_label(first)} and {fmt.day_label(last)}; "
+            f"{fmt.percent(once / customers)} of them once."
         )
 
     # -- 1. segments and what to do
