@@ -46,8 +46,11 @@ FAMILY_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
 # purchase within 90 days (the churn risk the marts publish) has the lower Brier score on
 # the holdout wins: it scores ranking and calibration together, where Spearman over
 # purchase counts drowns in ties when most customers buy nothing in the holdout (a shop of
-# one-off buyers: 0.3779 against 0.3776). Holdouts under 90 days fall back to Spearman.
+# one-off buyers: 0.3779 against 0.3776). A lower Brier score counts only beyond its noise
+# (CHOICE_BRIER_Z standard errors of the customers' paired differences); where the scores
+# tie, the closer total wins. Holdouts under 90 days fall back to Spearman.
 CHOICE_TOTAL_ERROR_TOLERANCE = 0.05
+CHOICE_BRIER_Z = 2.0
 
 
 @dataclass(frozen=True)
@@ -445,7 +448,7 @@ def candidate_models(
     horizon = clock.elapsed(calibration["window_end_date"].to_numpy("datetime64[D]"), 90)
     if len(fitted) < settings.min_customers or (x > 0).sum() < settings.min_customers:
         return _empty(CANDIDATE_COLUMNS)  # fit_windows says why in its output
-    rows = []
+    rows, squared_errors = [], []
     for family in clv.FAMILIES if fixed == "auto" else (fixed,):
         bg = clv.fit_bgnbd(x, t_x, t, family=family)
         predicted = _holdout_purchases(bg, calibration, clock)
@@ -453,7 +456,8 @@ def candidate_models(
             total_error = predicted.sum() / actual.sum() - 1.0
         ranking = stats.spearmanr(predicted, actual).statistic if np.ptp(actual) > 0 else np.nan
         within = clv.prob_purchase_within(bg, horizon, x_all, t_x_all, t_all)
-        brier = float(np.mean((within - bought_90d) ** 2))  # nan where the holdout is short
+        squared_errors.append((within - bought_90d) ** 2)
+        brier = float(np.mean(squared_errors[-1]))  # nan where the holdout is short
         rows.append(
             {
                 "model_family": family,
@@ -475,12 +479,18 @@ def candidate_models(
             }
         )
     table = pd.DataFrame(rows)
-    table["is_chosen"], table["choice"] = _choose(table, fixed)
+    table["is_chosen"], table["choice"] = _choose(table, fixed, np.array(squared_errors))
     return table.astype({c: t for c, t in CANDIDATE_COLUMNS.items() if t != "object"})
 
 
-def _choose(table: pd.DataFrame, fixed: str) -> tuple[np.ndarray, list[str]]:
-    """Which candidate is chosen and why (CHOICE_TOTAL_ERROR_TOLERANCE)."""
+def _choose(
+    table: pd.DataFrame, fixed: str, squared_errors: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Which candidate is chosen and why: the total first (CHOICE_TOTAL_ERROR_TOLERANCE),
+    then the Brier score where one is better beyond its noise (`squared_errors`: one row
+    per candidate, each customer's squared error of the 90-day purchase chance; a
+    difference within CHOICE_BRIER_Z standard errors of the paired differences is a tie),
+    then the closest total; on a holdout under 90 days, Spearman (to three decimals)."""
     if fixed != "auto":
         return np.ones(len(table), bool), ["fixed by var clv_model_family"]
     error = table["total_error"].abs().to_numpy()
@@ -492,36 +502,60 @@ def _choose(table: pd.DataFrame, fixed: str) -> tuple[np.ndarray, list[str]]:
             else "not chosen: the holdout has no purchase to judge the forecasts by"
             for pick in chosen
         ]
-    best = np.nanmin(error)
-    close = error <= best + CHOICE_TOTAL_ERROR_TOLERANCE
+    close = error <= np.nanmin(error) + CHOICE_TOTAL_ERROR_TOLERANCE
     brier = table["brier_purchase_90d"].to_numpy()
-    if np.isfinite(brier[close]).all():
-        score, measure = -brier, "Brier score of the 90-day purchase chance"
+    if squared_errors is not None and np.isfinite(brier[close]).all():
+        measure = "Brier score of the 90-day purchase chance"
         shown = [f"Brier {value:.4f}" for value in brier]
+        best = int(np.argmin(np.where(close, brier, np.inf)))
+        worse = np.array(
+            [
+                _significantly_worse(squared_errors[i], squared_errors[best])
+                for i in range(len(table))
+            ]
+        )
+        equal = close & ~worse
     else:
-        score = table["spearman_purchases"].fillna(-np.inf).to_numpy()
         measure = "Spearman ranking (the holdout is under 90 days)"
+        ranking = np.round(table["spearman_purchases"].fillna(-np.inf).to_numpy(), 3)
         shown = [f"Spearman {value:.3f}" for value in table["spearman_purchases"]]
-    score = np.where(close, score, -np.inf)
-    pick = int(np.argmax(score))  # the first family wins a tie
+        equal = close & (ranking == np.max(np.where(close, ranking, -np.inf)))
+    # among the equals the closest total, then the first family
+    pick = int(np.argmin(np.where(equal, np.round(error, 6), np.inf)))
     reasons = []
     for i, row in table.iterrows():
         total = f"holdout total {row['total_error']:+.1%}"
-        if i == pick:
+        if i == pick and equal.sum() > 1:
             reasons.append(
-                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest"
-                f" total, and the best {measure} among those ({shown[i]})"
+                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest "
+                f"total, a {measure} as good as the best ({shown[i]}), and the closest total "
+                "of those"
             )
-        elif close[i] and score[i] < score[pick]:
-            reasons.append(f"not chosen: {total} as close, but a worse {measure} ({shown[i]})")
+        elif i == pick:
+            reasons.append(
+                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest "
+                f"total, and the best {measure} among those ({shown[i]})"
+            )
+        elif equal[i]:
+            reasons.append(
+                f"not chosen: {total}, a {measure} as good ({shown[i]}), but a total further "
+                "off or tied (a tie keeps the first of "
+                f"{', '.join(FAMILY_NAMES.values())})"
+            )
         elif close[i]:
-            reasons.append(
-                f"not chosen: {total} as close and the same {measure} ({shown[i]}); on a tie "
-                f"the first of {', '.join(FAMILY_NAMES.values())} is kept"
-            )
+            reasons.append(f"not chosen: {total} as close, but a worse {measure} ({shown[i]})")
         else:
             reasons.append(f"not chosen: {total}, further off than the chosen model's")
     return np.arange(len(table)) == pick, reasons
+
+
+def _significantly_worse(errors: np.ndarray, best: np.ndarray) -> bool:
+    """Whether squared errors `errors` are worse than `best`'s beyond CHOICE_BRIER_Z
+    standard errors of their paired per-customer differences."""
+    difference = errors - best
+    spread = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
+    # the same model twice (both at the no-dropout limit) differs in the last digits only
+    return bool(difference.mean() > max(CHOICE_BRIER_Z * spread, 1e-9))
 
 
 def chosen_family(
@@ -823,6 +857,81 @@ def churn_as_of(
         return _empty(CHURN_AS_OF_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     return table.astype({c: t for c, t in CHURN_AS_OF_COLUMNS.items() if t != "object"})
+
+
+CUT_COLUMNS = {
+    "cut_date": "datetime64[us]",
+    "cut_kind": "object",
+    "customer_id": "object",
+    "predicted_churn_risk_90d": "float64",
+    "churn_risk_band": "object",
+    "purchased_within_90d": "bool",
+    "follows_season": "bool",
+}
+
+
+def churn_at_cuts(
+    histories: pd.DataFrame,
+    months: pd.DataFrame,
+    candidates: pd.DataFrame | None = None,
+    settings: LifetimeValueSettings | None = None,
+) -> pd.DataFrame:
+    """Each customer's churn risk at each cut of int_clv_churn_cut_histories (the day before
+    the busy season), beside whether they bought in the 90 days after it: the chosen
+    purchase model (chosen_family) fitted on the purchases up to and including the cut, on
+    the season learn_season finds in the whole months before it (`months`: the full
+    window's int_clv_season_months), as a build on the cut day would have made it."""
+    settings = settings or LifetimeValueSettings()
+    family, _ = chosen_family(candidates, settings)
+    frames = []
+    for (cut_date, cut_kind), day in histories.groupby(["cut_date", "cut_kind"], sort=True):
+        day = day.sort_values("customer_id", kind="stable")
+        cut = np.datetime64(pd.Timestamp(cut_date).date(), "D")
+        first = day["first_purchase_date"].to_numpy("datetime64[D]")
+        x = day["purchase_days"].to_numpy(float) - 1
+        t_x = (day["last_purchase_date"].to_numpy("datetime64[D]") - first).astype(float)
+        t = (cut - first).astype(float)
+        clock = SeasonalClock.of_window(learn_season(_months_before(months, cut, first)), "full")
+        fitted = t > 0
+        if fitted.sum() < settings.min_customers or (x[fitted] > 0).sum() < settings.min_customers:
+            print(
+                f"churn check at {pd.Timestamp(cut_date).date()} ({cut_kind}): "
+                f"{int(fitted.sum())} customers, {int((x[fitted] > 0).sum())} with a repeat "
+                f"purchase; at least {settings.min_customers} of each are needed to fit",
+                flush=True,
+            )
+            continue
+        clock_t_x, clock_t = clock.elapsed(first, t_x), clock.elapsed(first, t)
+        bg = clv.fit_bgnbd(x[fitted], clock_t_x[fitted], clock_t[fitted], family=family)
+        horizon = clock.elapsed(np.full(len(x), cut), CHURN_HORIZON_DAYS)
+        risk = churn_risk(bg, x, clock_t_x, clock_t, horizon)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "cut_date": np.full(len(day), pd.Timestamp(cut_date)),
+                    "cut_kind": cut_kind,
+                    "customer_id": day["customer_id"].to_numpy(),
+                    "predicted_churn_risk_90d": risk,
+                    "churn_risk_band": churn_risk_band(risk),
+                    "purchased_within_90d": day["purchases_90d"].to_numpy() > 0,
+                    "follows_season": not clock.steady,
+                }
+            )
+        )
+    if not frames:
+        return _empty(CUT_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    return table.astype({c: t for c, t in CUT_COLUMNS.items() if t != "object"})
+
+
+def _months_before(months: pd.DataFrame, cut: np.datetime64, first: np.ndarray) -> pd.DataFrame:
+    """The whole months of int_clv_season_months that end on or before the cut, as the
+    window a build on the cut day would have had."""
+    start = pd.to_datetime(months["month_start"])
+    end = start + pd.to_timedelta(months["days_in_month"] - 1, unit="D")
+    before = months[(end <= pd.Timestamp(cut)).to_numpy()].copy()
+    before["history_days"] = int((cut - first.min()).astype(int))
+    return before
 
 
 HOLDOUT_COLUMNS = {

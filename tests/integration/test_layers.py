@@ -106,10 +106,16 @@ def test_renamed_marts_keep_their_old_names_as_views(synthetic_db):
     assert {(node["config"]["materialized"], node["access"]) for node in views} == {
         ("view", "protected")
     }
-    # each reads as much as its mart: the same rows
+    # each reads as much as its mart: the same rows (the churn check, its rows at the one cut
+    # it had, in the columns it had)
+    rows_of = {
+        "churn_risk_calibration": "(select * exclude (cut_date, cut_kind) from "
+        "marts.clv_churn_risk_calibration where cut_kind = 'calibration end')"
+    }
     for old, new in RENAMED_MARTS.items():
-        difference = f"(select * from marts.{old} except all select * from marts.{new})"
+        source = rows_of.get(old, f"marts.{new}")
+        difference = f"(select * from marts.{old} except all select * from {source})"
         assert query(synthetic_db, f"select count(*) from {difference}") == [(0,)]
         assert query(synthetic_db, f"select count(*) from marts.{old}") == query(
-            synthetic_db, f"select count(*) from marts.{new}"
+            synthetic_db, f"select count(*) from {source}"
         )

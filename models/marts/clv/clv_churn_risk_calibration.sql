@@ -1,21 +1,57 @@
--- Can the churn risk be trusted? The BG/NBD fitted on the calibration window gives each
--- customer's churn risk at the calibration end (probability of no purchase in the next 90
--- days); the holdout shows who then did not buy within those 90 days. Per churn-risk band,
--- per decile of predicted risk and over all customers: the mean predicted risk beside the
--- observed share without a purchase. The observed share is null when the holdout is
--- shorter than 90 days.
+-- Can the churn risk be trusted? The purchase model gives each customer's churn risk
+-- (probability of no purchase in the next 90 days) at a cut, fitted on the purchases up to
+-- it; what customers then did shows who did not buy within those 90 days. Two cuts: the
+-- calibration end (the calibration fit, int_clv_holdout) and, where it is another day, the
+-- day before the busy season (int_clv_churn_cuts, with the season learnt up to that day).
+-- Per cut, per churn-risk band, per decile of predicted risk and over all customers: the
+-- mean predicted risk beside the observed share without a purchase. The observed share is
+-- null when the holdout after the calibration end is shorter than 90 days.
 with
+
+calibration_end as (
+
+    select max(window_end_date) as cut_date
+    from {{ ref('int_clv_histories') }}
+    where fit_window = 'calibration'
+
+),
+
+at_cuts as (
+
+    select
+        cast(calibration_end.cut_date as date) as cut_date,
+        'calibration end' as cut_kind,
+        holdout.customer_id,
+        holdout.churn_risk_band,
+        holdout.predicted_churn_risk_90d,
+        holdout.holdout_days,
+        case
+            when holdout.purchased_within_90d then 0.0
+            when not holdout.purchased_within_90d then 1.0
+        end as churned
+    from {{ ref('int_clv_holdout') }} as holdout
+    cross join calibration_end
+    union all
+    select
+        cast(cut_date as date) as cut_date,
+        cut_kind,
+        customer_id,
+        churn_risk_band,
+        predicted_churn_risk_90d,
+        90 as holdout_days,
+        case when purchased_within_90d then 0.0 else 1.0 end as churned
+    from {{ ref('int_clv_churn_cuts') }}
+
+),
 
 holdout as (
 
     select
-        churn_risk_band,
-        predicted_churn_risk_90d,
-        holdout_days,
-        case when purchased_within_90d then 0.0 when not purchased_within_90d then 1.0 end
-            as churned,
-        ntile(10) over (order by predicted_churn_risk_90d asc, customer_id asc) as risk_decile
-    from {{ ref('int_clv_holdout') }}
+        *,
+        ntile(10) over (
+            partition by cut_kind order by predicted_churn_risk_90d asc, customer_id asc
+        ) as risk_decile
+    from at_cuts
 
 ),
 
@@ -45,6 +81,8 @@ grouped as (
 )
 
 select
+    cast(cut_date as date) as cut_date,
+    cast(cut_kind as varchar) as cut_kind,
     cast(group_type as varchar) as group_type,
     cast(group_value as varchar) as group_value,
     cast(group_order as integer) as group_order,
@@ -54,5 +92,5 @@ select
     cast(avg(churned) as double) as observed_churn_share,
     cast(avg(predicted_churn_risk_90d) - avg(churned) as double) as calibration_error
 from grouped
-group by group_type, group_value, group_order
-order by group_type, group_order
+group by cut_date, cut_kind, group_type, group_value, group_order
+order by cut_date, group_type, group_order

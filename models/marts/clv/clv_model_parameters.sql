@@ -1,6 +1,7 @@
--- The fitted purchase model (BG/NBD or MBG/NBD, as chosen in clv_model_candidates) and Gamma-Gamma (spend per purchase)
--- parameters, one row per fit window (full history; calibration window for the holdout
--- check), with log-likelihoods, the spend model's independence check and a plain note.
+-- The fitted purchase model (BG/NBD or MBG/NBD, as chosen in clv_model_candidates) and
+-- Gamma-Gamma (spend per purchase) parameters, one row per fit window (full history;
+-- calibration window for the holdout check), with log-likelihoods, the spend model's
+-- independence check and a plain note.
 select
     cast(fit_window as varchar) as fit_window,
     cast(model_family as varchar) as model_family,

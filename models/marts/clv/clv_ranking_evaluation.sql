@@ -1,6 +1,6 @@
 -- Does the model rank customers at least as well as a simple rule? On the holdout after
 -- the calibration end, five forecasts made at the calibration end rank the same
--- customers: the model (BG/NBD expected purchases; for revenue, times the Gamma-Gamma
+-- customers: the model (the purchase model's expected purchases; for revenue, times the Gamma-Gamma
 -- expected spend: what clv_12m is made of), the naive rate (repeat purchases per day so far
 -- times the holdout's length), the repeat-purchase count, the revenue so far (a value rule
 -- that knows spend, as the model does), and the purchases in the 90 days before the

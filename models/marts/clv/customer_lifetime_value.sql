@@ -3,7 +3,7 @@
 -- next 90 days and its complement the churn risk with its band; average days between
 -- purchases and the expected next order date; expected purchases over the next 90 and 365
 -- days, expected spend per purchase (with its basis), and the CLV decile (1 = the most
--- valuable tenth), from the BG/NBD and Gamma-Gamma fitted on the full history.
+-- valuable tenth), from the chosen purchase model and Gamma-Gamma fitted on the full history.
 select
     cast(clv.customer_id as varchar) as customer_id,
     cast(round(clv.historic_value, 2) as decimal(18, 2)) as historic_value,

@@ -171,16 +171,18 @@ class LifetimeValueSection(ReportPage):
         )
 
     def churn_table(self) -> str:
-        """Churn risk made at the calibration end against who then bought nothing for 90
-        days, per band: can the export's churn_risk_band be trusted?"""
+        """Churn risk made at each cut (the calibration end, the day before the busy season)
+        against who then bought nothing for 90 days, per band: can the export's
+        churn_risk_band be trusted, in the quiet months and before the busy ones?"""
         data = self.w.df(
             "clv_churn_risk_calibration",
             "select * from marts.clv_churn_risk_calibration where group_type in ('band', 'all') "
-            "order by group_order",
+            "and observed_churn_share is not null order by cut_date, group_order",
         )
-        if data.empty or data["observed_churn_share"].isna().all():
+        if data.empty:
             raise EmptyMart("the holdout is shorter than 90 days: churn risk not checked")
         columns = [
+            Col("Made on", lambda r: f"{fmt.day_label(r['cut_date'])} ({r['cut_kind']})"),
             Col("Churn-risk band", lambda r: r["group_value"]),
             Col("Customers", lambda r: fmt.count(r["customers"]), True),
             Col(
@@ -196,8 +198,8 @@ class LifetimeValueSection(ReportPage):
             ),
         ]
         return (
-            "<h3>Can the churn risk be trusted? Predicted at the calibration end against the "
-            "next 90 days</h3>" + _table(data, columns)
+            "<h3>Can the churn risk be trusted? Predicted on a day, from the purchases up to "
+            "it, against the next 90 days</h3>" + _table(data, columns)
         )
 
     def ranking_table(self) -> str:
