@@ -740,13 +740,11 @@ def discounted_clv(
         if (np.diff(np.r_[0.0, ends]) <= 0).any():
             raise ValueError("period_ends must ascend from above 0")
     x, t_x, T, m = _floats(x, t_x, T, m)
-    _check_bgnbd_inputs(x, t_x, T)
-    alive = special.expit(-_log_dropout_odds(bg, x, t_x, T))
     discounted_purchases = np.zeros_like(x)
     previous = np.zeros_like(x)
     for i, end in enumerate(ends, start=1):
-        t = np.full_like(x, end)
-        cumulative = alive * _expected_purchases_if_alive(bg.r, bg.alpha + T, bg.a, bg.b, x, t)
+        # expected_purchases itself, so each family's formula (b shifted for the MBG/NBD)
+        cumulative = expected_purchases(bg, end, x, t_x, T)
         discounted_purchases += (cumulative - previous) / (1.0 + discount_rate_per_period) ** i
         previous = cumulative
     return expected_spend(gg, x, m) * discounted_purchases

@@ -1,6 +1,7 @@
-"""Customer lifetime value for the warehouse: fits BG/NBD and Gamma-Gamma (retail_segments.clv)
-on the customers' histories (int_clv_histories) and turns the parameters into per-customer
-forecasts and a holdout check. Called by the dbt Python models in models/intermediate/clv/.
+"""Customer lifetime value for the warehouse: learns the season, chooses the purchase model
+(BG/NBD or MBG/NBD) on the holdout, fits it and Gamma-Gamma (retail_segments.clv) on the
+customers' histories (int_clv_histories) and turns the parameters into per-customer
+forecasts and holdout checks. Called by the dbt Python models in models/intermediate/clv/.
 Time is in days throughout."""
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ CHURN_RISK_BANDS = ((0.33, "Low"), (0.66, "Medium"), (float("inf"), "High"))
 # many days it is not given (a year out, a date is not a forecast anyone should act on)
 NEXT_ORDER_PROBABILITY = 0.5
 NEXT_ORDER_MAX_DAYS = 365
-# The yearly season (learn_season) is learnt once every calendar month has been seen and
-# one has been seen twice, so that a trend can be told from the season: 13 months
-MIN_SEASONAL_HISTORY_DAYS = 395
+# The yearly season (learn_season) is learnt once every calendar month has been seen whole
+# and one of them twice, so that a trend can be told from the season: 13 whole months
+MIN_SEASON_MONTHS = 13
+# and only where one calendar month's rate is at least this far from the year's average: a
+# smaller season changes no plan, and with tens of thousands of customers a test at 13
+# months (no degree of freedom left to measure overdispersion) finds a few percent of
+# noise significant
+MIN_SEASON_EFFECT = 0.10
+# a calendar month (nearly) without repeat purchases counts at this share of the average, so
+# the seasonal clock never stands still
+MIN_MONTH_INDEX = 0.05
 # and only where the months differ by more than chance: the likelihood-ratio test of the
 # month effects against the trend alone, at this level
 SEASON_TEST_LEVEL = 0.01
@@ -121,7 +130,7 @@ class SeasonalClock:
     days (int_clv_seasonality; mean 1 over a year). A Poisson purchase process whose rate
     follows the season is a steady one on this clock, and dropout happens at purchases, so
     the BG/NBD holds on it unchanged: histories are measured and forecasts made in its
-    days. With every index 1 (under two years of history) it is the calendar, exactly."""
+    days. With every index 1 (no season learnt) it is the calendar, exactly."""
 
     monthly_index: np.ndarray = field(default_factory=lambda: np.ones(12))
 
@@ -251,25 +260,25 @@ def learn_season(months: pd.DataFrame) -> pd.DataFrame:
 def _season_of(part: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     history_days = int(part["history_days"].max()) if len(part) else 0
     start = pd.to_datetime(part["month_start"])
-    whole = part["days_covered"] == part["days_in_month"]
-    missing = sorted(set(range(1, 13)) - set(start[whole.to_numpy()].dt.month))
-    if history_days < MIN_SEASONAL_HISTORY_DAYS:
-        return None, (
-            f"the history covers {history_days} days; the season is learnt from "
-            f"{MIN_SEASONAL_HISTORY_DAYS} (13 months: every calendar month seen, one twice, "
-            "to tell the season from a trend)"
-        )
-    if missing:
+    whole = (part["days_covered"] == part["days_in_month"]).to_numpy()
+    seen_whole = start[whole].dt.month.value_counts()
+    missing = sorted(set(range(1, 13)) - set(seen_whole.index))
+    if missing or seen_whole.max() < 2:
+        if whole.sum() < MIN_SEASON_MONTHS:
+            return None, (
+                f"the history covers {history_days} days, {int(whole.sum())} whole months; the "
+                f"season is learnt from {MIN_SEASON_MONTHS} (every calendar month seen whole, "
+                "one twice, to tell the season from a trend)"
+            )
         return None, (
             "calendar months without a whole month in the history: "
             + ", ".join(str(m) for m in missing)
         )
     counts = part["repeat_purchases"].to_numpy(float)
     exposure = part["customer_days"].to_numpy(float)
-    # the trend's time: years from the first month's middle, each month at its middle
-    middle = start + pd.to_timedelta(part["days_in_month"].to_numpy() / 2, unit="D")
-    years = ((middle - middle.iloc[0]).dt.days / 365.25).to_numpy()
-    trend = _trend_columns(years)
+    # the trend's time in years of whole months from the first month: no leap day moves a knot
+    month_number = start.dt.year.to_numpy() * 12 + start.dt.month.to_numpy()
+    trend = _trend_columns((month_number - month_number[0]) / 12.0)
     month_effects = np.eye(12)[start.dt.month.to_numpy() - 1]
     model, expected, deviance = _poisson_fit(
         np.column_stack([month_effects, trend]), counts, exposure, intercept=False
@@ -290,9 +299,28 @@ def _season_of(part: pd.DataFrame) -> tuple[np.ndarray | None, str]:
             f"({test}, p = {p_value:.2g})"
         )
     index = np.exp(model.coef_[:12])
-    return index / index.mean(), (
+    index = index / index.mean()
+    if np.abs(index - 1).max() < MIN_SEASON_EFFECT:
+        return None, (
+            f"no calendar month's rate is {MIN_SEASON_EFFECT:.0%} or more off the year's average "
+            f"(at most {np.abs(index - 1).max():.1%}; {test}, p = {p_value:.2g}): too little "
+            "season to plan by"
+        )
+    note = (
         f"learnt from {len(counts)} months with a trend bending yearly ({test}, p = {p_value:.2g})"
     )
+    quiet = np.flatnonzero(index < MIN_MONTH_INDEX)
+    if quiet.size:
+        # a month (nearly) without repeat purchases, e.g. a shop closed in August: kept at the
+        # floor, so the clock still moves through it and a wait across it stays finite
+        index = np.maximum(index, MIN_MONTH_INDEX)
+        index = index / index.mean()
+        note += (
+            "; calendar month "
+            + ", ".join(str(m + 1) for m in quiet)
+            + f" (almost no repeat purchases) counted at {MIN_MONTH_INDEX:.0%} of the average"
+        )
+    return index, note
 
 
 def _season_note(seasonality: pd.DataFrame | None, window: str) -> str:
@@ -506,7 +534,7 @@ def _choose(
     brier = table["brier_purchase_90d"].to_numpy()
     if squared_errors is not None and np.isfinite(brier[close]).all():
         measure = "Brier score of the 90-day purchase chance"
-        shown = [f"Brier {value:.4f}" for value in brier]
+        shown = [f"Brier {value:.5f}" for value in brier]
         best = int(np.argmin(np.where(close, brier, np.inf)))
         worse = np.array(
             [
@@ -527,14 +555,14 @@ def _choose(
         total = f"holdout total {row['total_error']:+.1%}"
         if i == pick and equal.sum() > 1:
             reasons.append(
-                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest "
-                f"total, a {measure} as good as the best ({shown[i]}), and the closest total "
-                "of those"
+                f"chosen: {total}, within {100 * CHOICE_TOTAL_ERROR_TOLERANCE:.0f} points of the "
+                f"closest total, a {measure} as good as the best ({shown[i]}), and the "
+                "closest total of those"
             )
         elif i == pick:
             reasons.append(
-                f"chosen: {total}, within {CHOICE_TOTAL_ERROR_TOLERANCE:.0%} of the closest "
-                f"total, and the best {measure} among those ({shown[i]})"
+                f"chosen: {total}, within {100 * CHOICE_TOTAL_ERROR_TOLERANCE:.0f} points of the "
+                f"closest total, and the best {measure} among those ({shown[i]})"
             )
         elif equal[i]:
             reasons.append(

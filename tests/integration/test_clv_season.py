@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build_warehouse, frame, write_raw
+from conftest import build_warehouse, copy_warehouse, frame, rerun_models, write_raw
 from retail_segments import clv
 from seasonal_shop import PLANTED, SEASON, START, season_months, seasonal_purchase_days
 
@@ -165,3 +165,33 @@ def test_the_months_the_season_is_learnt_from_are_counted_as_defined(seasonal_db
     assert len(counted) == len(expected) == 36
     for column in ("days_covered", "days_in_month", "repeat_purchases", "customer_days"):
         assert counted[column].tolist() == expected[column].tolist(), column
+
+
+def test_churn_risk_before_the_busy_season_follows_the_season(seasonal_db, tmp_path):
+    """With the calibration end moved to mid-year (2013-06-30), the second cut is the day
+    before October to December (the busiest quarter of the learnt season): there the model
+    is refitted on the purchases up to 2013-09-30, on the season learnt from the months
+    before it, and every band is within 5 points. That is the calibration-end check of the
+    default build of the same shop (the same day, the same purchases), done the other way:
+    the two agree."""
+    copy = copy_warehouse(seasonal_db, tmp_path / "mid_year")
+    rerun_models(copy, ["int_clv_histories+"], {"clv_calibration_end": "2013-06-30"})
+    rows = frame(copy, "select * from marts.clv_churn_risk_calibration where group_type = 'band'")
+    assert set(rows["cut_kind"]) == {"calibration end", "before the busy season"}
+    busy = rows[rows["cut_kind"] == "before the busy season"].set_index("group_value")
+    assert set(busy["cut_date"].astype(str)) == {"2013-09-30"}
+    assert busy["follows_season"].all()
+    assert (busy["calibration_error"].abs() <= 0.05).all(), busy
+    default = frame(
+        seasonal_db,
+        "select * from marts.clv_churn_risk_calibration where group_type = 'band'",
+    ).set_index("group_value")
+    assert set(default["cut_kind"]) == {"calibration end"}  # the busy cut is the same day
+    assert default["follows_season"].all()
+    for band in ("Low", "Medium", "High"):
+        assert busy.loc[band, "observed_churn_share"] == pytest.approx(
+            default.loc[band, "observed_churn_share"], abs=0.02
+        )
+        assert busy.loc[band, "mean_predicted_churn_risk"] == pytest.approx(
+            default.loc[band, "mean_predicted_churn_risk"], abs=0.02
+        )

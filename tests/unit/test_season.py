@@ -42,24 +42,24 @@ def test_twelve_months_keep_the_steady_rate_and_say_why():
     season = lifetime_value.learn_season(season_months(seasonal_purchase_days(4000, 1, _end(12))))
     assert not season["is_seasonal"].any()
     assert (season["seasonal_index"] == 1.0).all()
-    assert season["note"].str.contains("the season is learnt from 395").all()
+    assert season["note"].str.contains("12 whole months; the season is learnt from 13").all()
 
 
-def test_a_shop_without_a_season_keeps_the_steady_rate(monkeypatch):
-    """The same process with every month alike: the month effects are not significant
-    against the trend, at every length, in 19 of 20 shops at least (the test's level is
-    1%; the trend spline is an approximation, so allow one)."""
+@pytest.mark.parametrize("customers", [4000, 60_000])
+def test_a_shop_without_a_season_keeps_the_steady_rate(monkeypatch, customers):
+    """The same process with every month alike keeps the steady rate at every length. With
+    4,000 customers the month effects are not significant; with 60,000 the 13-month test
+    (no degree of freedom left to allow for overdispersion) finds a few percent of noise
+    significant in most shops (measured: 18 of 18 at 13 to 18 months), and the 10% floor
+    on the season's size keeps the steady rate."""
     monkeypatch.setattr(seasonal_shop, "SEASON", np.ones(12))
-    judged = []
+    seeds = range(5) if customers < 10_000 else range(2)
     for months in (13, 18, 24, 36):
-        for seed in range(5):
+        for seed in seeds:
             season = lifetime_value.learn_season(
-                season_months(seasonal_purchase_days(4000, 200 + seed, _end(months)))
+                season_months(seasonal_purchase_days(customers, 200 + seed, _end(months)))
             )
-            judged.append(bool(season["is_seasonal"].any()))
-            if season["is_seasonal"].any():
-                assert np.abs(season["seasonal_index"] - 1).max() < 0.15
-    assert sum(judged) <= 1, judged
+            assert not season["is_seasonal"].any(), season["note"].iloc[0]
 
 
 def test_a_calendar_month_never_seen_whole_keeps_the_steady_rate():
@@ -68,3 +68,26 @@ def test_a_calendar_month_never_seen_whole_keeps_the_steady_rate():
     season = lifetime_value.learn_season(months)
     assert not season["is_seasonal"].any()
     assert season["note"].iloc[0] == "calendar months without a whole month in the history: 4"
+
+
+def test_thirteen_whole_months_from_any_month_are_enough():
+    """13 whole months from February span 393 days: the gate counts months, not days."""
+    months = season_months(seasonal_purchase_days(8000, 4, _end(14)))
+    months = months[months["month_start"] >= "2011-02-01"]
+    assert len(months) == 13 and (months["days_covered"] == months["days_in_month"]).all()
+    assert lifetime_value.learn_season(months)["is_seasonal"].all()
+
+
+def test_a_month_without_repeat_purchases_keeps_the_clock_moving():
+    """A shop closed in August: its index is held at the floor, and a wait across August on
+    the seasonal clock is a number of days, not a stall."""
+    months = season_months(seasonal_purchase_days(4000, 5, _end(24)))
+    months.loc[months["month_start"].dt.month == 8, "repeat_purchases"] = 0
+    season = lifetime_value.learn_season(months)
+    assert season["is_seasonal"].all()
+    assert "calendar month 8 (almost no repeat purchases)" in season["note"].iloc[0]
+    index = season["seasonal_index"].to_numpy()
+    assert 0.04 < index[7] < 0.06  # the floor, 5% of the average, after rescaling
+    clock = lifetime_value.SeasonalClock(index)
+    days = clock.calendar_days(np.array(["2013-07-31"], dtype="datetime64[D]"), np.array([5.0]))
+    assert 31 < days[0] < 40  # August counts for next to nothing, September at its rate

@@ -1,7 +1,9 @@
 -- The churn risk is checked at the calibration end (int_clv_holdout) and, where it is
 -- another day, at a cut just before the busy season: the day before the three consecutive
 -- whole months that are the busiest (by the learnt season where there is one, else by
--- repeat purchase days) among those with their 90 days inside the data, the latest such.
+-- repeat purchase days) among those whose 90 days are inside the data and that start in
+-- the last year of such cuts (so a growing shop's count is compared within one year), the
+-- latest on a tie.
 -- Per such cut, every customer who had bought by it: the purchase history up to and
 -- including the cut, and the purchases in the 90 days after it. int_clv_churn_cuts fits
 -- the model on these as a build on the cut day would.
@@ -68,6 +70,7 @@ busy_season_cut as (
         stretches.months_in_stretch = 3
         and stretches.all_whole
         and stretches.cut_date + 90 <= last_purchase.last_date
+        and stretches.cut_date > last_purchase.last_date - 90 - 365
     order by
         case
             when stretches.is_seasonal then stretches.season_total
@@ -84,7 +87,11 @@ cuts as (
         busy_season_cut.cut_date,
         'before the busy season' as cut_kind
     from busy_season_cut
-    where busy_season_cut.cut_date not in (select calibration.cut_date from calibration)
+    where not exists (
+        select 1
+        from calibration
+        where calibration.cut_date = busy_season_cut.cut_date
+    )
 
 )
 
@@ -98,9 +105,7 @@ select
     ) as last_purchase_date,
     count(*) filter (where purchase_days.purchase_date <= cuts.cut_date) as purchase_days,
     count(*) filter (
-        where
-            purchase_days.purchase_date > cuts.cut_date
-            and purchase_days.purchase_date <= cuts.cut_date + 90
+        where purchase_days.purchase_date between cuts.cut_date + 1 and cuts.cut_date + 90
     ) as purchases_90d
 from cuts
 cross join purchase_days

@@ -10,9 +10,15 @@ with
 
 calibration_end as (
 
-    select max(window_end_date) as cut_date
-    from {{ ref('int_clv_histories') }}
-    where fit_window = 'calibration'
+    select
+        max(histories.window_end_date) as cut_date,
+        (
+            select bool_or(parameters.follows_season)
+            from {{ ref('int_clv_parameters') }} as parameters
+            where parameters.fit_window = 'calibration'
+        ) as follows_season
+    from {{ ref('int_clv_histories') }} as histories
+    where histories.fit_window = 'calibration'
 
 ),
 
@@ -21,6 +27,7 @@ at_cuts as (
     select
         cast(calibration_end.cut_date as date) as cut_date,
         'calibration end' as cut_kind,
+        coalesce(calibration_end.follows_season, false) as follows_season,
         holdout.customer_id,
         holdout.churn_risk_band,
         holdout.predicted_churn_risk_90d,
@@ -35,6 +42,7 @@ at_cuts as (
     select
         cast(cut_date as date) as cut_date,
         cut_kind,
+        follows_season,
         customer_id,
         churn_risk_band,
         predicted_churn_risk_90d,
@@ -83,6 +91,7 @@ grouped as (
 select
     cast(cut_date as date) as cut_date,
     cast(cut_kind as varchar) as cut_kind,
+    cast(bool_or(follows_season) as boolean) as follows_season,
     cast(group_type as varchar) as group_type,
     cast(group_value as varchar) as group_value,
     cast(group_order as integer) as group_order,
