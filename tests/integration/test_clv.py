@@ -379,8 +379,9 @@ def test_dropout_that_the_data_cannot_identify_is_said_so(real_allocate_db):
     # steady-rate model stays, and says so
     assert not rows["follows_season"].any()
     assert rows["note"].str.contains("assumes a steady purchase rate").all()
-    assert rows["note"].str.contains("the season is learnt from 395").all()
-    assert (rows["history_days"] < 395).all()
+    notes = rows.set_index("fit_window")["note"]
+    assert "374 days, 12 whole months; the season is learnt from 13" in notes["full"]
+    assert "whole months; the season is learnt from 13" in notes["calibration"]
     index = frame(real_allocate_db, "select * from marts.clv_seasonal_index")
     assert len(index) == 24 and (index["seasonal_index"] == 1.0).all()
     assert not index["is_seasonal"].any()

@@ -71,7 +71,7 @@ class LifetimeValueSection(ReportPage):
         fig, ax = _figure(7, 4.5)
         for offset, column, label, colour in (
             (-0.27, "actual_purchases", "actual", fmt.NEUTRAL_DARK),
-            (0.0, "predicted_purchases", "BG/NBD forecast", fmt.NEUTRAL),
+            (0.0, "predicted_purchases", "model forecast", fmt.NEUTRAL),
             (0.27, "naive_purchases", "naive rate rule", fmt.NEUTRAL_LIGHT),
         ):
             ax.bar(
