@@ -94,6 +94,25 @@ def test_one_off_buyers_are_read_as_gone(one_off_shop):
     assert champions["clv_12m"].mean() > 100 * one_off["clv_12m"].mean()
 
 
+def test_the_returning_customers_are_not_named_business_buyers(one_off_shop):
+    """A cluster is named Wholesale by its baskets against the repeat buyers' typical basket:
+    against every customer's, the few who return (large baskets beside one-off buyers' small
+    first ones) were all named Wholesale, of whom 7% were planted as wholesale buyers."""
+    db, truth = one_off_shop
+    segments = frame(
+        db,
+        "select segments.segment_name, truth.archetype from marts.customer_segments as segments "
+        f"inner join read_parquet('{truth}') as truth using (customer_id)",
+    )
+    for name, members in segments.groupby("segment_name"):
+        if name.startswith("Wholesale"):
+            assert (members["archetype"] == "wholesale").mean() > 0.5, name
+    one_off_segments = set(segments.loc[segments["archetype"] == "one_off", "segment_name"])
+    assert not any(
+        name.startswith(("Wholesale", "High-value", "Loyal")) for name in one_off_segments
+    )
+
+
 def test_the_report_says_how_many_bought_once(one_off_shop, tmp_path):
     db, truth = one_off_shop
     report = tmp_path / "report.html"

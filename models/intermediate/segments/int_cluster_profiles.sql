@@ -23,10 +23,16 @@ members as (
 
 population as (
 
+    -- the invoice a "large basket" is measured against is the repeat buyers' typical one: in
+    -- a shop where most customers buy once, their small first baskets would make every
+    -- returning customer look like a business buyer (all customers where none returned)
     select
         count(*) as customers,
         sum(monetary) as revenue,
-        median(avg_invoice_value) as median_invoice_value
+        coalesce(
+            median(avg_invoice_value) filter (where frequency >= 2),
+            median(avg_invoice_value)
+        ) as median_invoice_value
     from members
 
 ),
@@ -66,7 +72,8 @@ named as (
             nullif(concat_ws(
                 ' and ',
                 'median invoice value >= '
-                || printf('%g', rules.invoice_value_ratio_at_least) || 'x the population''s',
+                || printf('%g', rules.invoice_value_ratio_at_least)
+                || 'x the repeat buyers''',
                 'recency z <= ' || printf('%g', rules.recency_z_at_most),
                 'recency z >= ' || printf('%g', rules.recency_z_at_least),
                 'frequency z >= ' || printf('%g', rules.frequency_z_at_least),
@@ -126,5 +133,5 @@ select
     || ', monetary z ' || printf('%+.2f', monetary_z)
     || ', median invoice ' || printf('%.0f', median_invoice_value)
     || ' vs ' || printf('%.0f', population_median_invoice_value)
-    || ' overall -> ' || naming_rule as naming_reason
+    || ' among repeat buyers -> ' || naming_rule as naming_reason
 from named
