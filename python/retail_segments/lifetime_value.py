@@ -32,6 +32,12 @@ NEXT_ORDER_MAX_DAYS = 365
 # The yearly season (learn_season) is learnt once every calendar month has been seen whole
 # and one of them twice, so that a trend can be told from the season: 13 whole months
 MIN_SEASON_MONTHS = 13
+# and only where the months differ by more than chance: the likelihood-ratio test of the
+# month effects against the trend alone, at this level
+SEASON_TEST_LEVEL = 0.01
+# residual degrees of freedom from which the test allows for overdispersion (quasi-Poisson:
+# the deviance scaled by the Pearson dispersion); with fewer, the Poisson test is used
+MIN_DISPERSION_DOF = 6
 # and only where one calendar month's rate is at least this far from the year's average: a
 # smaller season changes no plan, and with tens of thousands of customers a test at 13
 # months (no degree of freedom left to measure overdispersion) finds a few percent of
@@ -40,12 +46,6 @@ MIN_SEASON_EFFECT = 0.10
 # a calendar month (nearly) without repeat purchases counts at this share of the average, so
 # the seasonal clock never stands still
 MIN_MONTH_INDEX = 0.05
-# and only where the months differ by more than chance: the likelihood-ratio test of the
-# month effects against the trend alone, at this level
-SEASON_TEST_LEVEL = 0.01
-# residual degrees of freedom from which the test allows for overdispersion (quasi-Poisson:
-# the deviance scaled by the Pearson dispersion); with fewer, the Poisson test is used
-MIN_DISPERSION_DOF = 6
 # the purchase models a build chooses from (clv.FAMILIES), by their names in the marts
 FAMILY_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
 # The choice on the holdout: a marketer plans budgets on the forecast total and targets on
@@ -234,8 +234,10 @@ def learn_season(months: pd.DataFrame) -> pd.DataFrame:
     which needs six months on each side of every month and so two years, this learns every
     month from a single year once one month has been seen twice (13 months, which is what
     tells the trend from the season). The index stays 1 (the steady-rate model) where the
-    history is shorter, a calendar month has no whole month in it, or the month effects
-    are not significant against the trend alone (SEASON_TEST_LEVEL); `note` says which."""
+    history has fewer whole months (MIN_SEASON_MONTHS), a calendar month has no whole month
+    in it, the month effects are not significant against the trend alone
+    (SEASON_TEST_LEVEL), or no month is MIN_SEASON_EFFECT off the average; a month without
+    repeat purchases is held at MIN_MONTH_INDEX. `note` says which."""
     rows = []
     for window, part in months.groupby("fit_window", sort=True):
         part = part[part["customer_days"] > 0].sort_values("month_start")

@@ -87,7 +87,7 @@ def test_christmas_quarter_forecast_and_churn_follow_the_season(seasonal_db):
         seasonal_db, "select * from marts.clv_evaluation where group_type = 'all'"
     ).iloc[0]
     assert everyone["holdout_days"] == 92
-    # the bar: within 10% (measured: -2.1%)
+    # the bar: within 10% (measured: +0.5%; -2.1% with the season of two-year moving averages)
     assert abs(everyone["predicted_relative_error"]) <= 0.10
     bands = frame(
         seasonal_db,
@@ -95,7 +95,7 @@ def test_christmas_quarter_forecast_and_churn_follow_the_season(seasonal_db):
         "and cut_kind = 'calibration end'",
     ).set_index("group_value")
     assert set(bands.index) == {"Low", "Medium", "High"}
-    # every band within 5 points (measured: +0.3, +0.8, -1.0)
+    # every band within 5 points (measured: +2.4, -0.7, -0.6)
     assert (bands["calibration_error"].abs() <= 0.05).all(), bands
 
     # the steady-rate model on the same histories, for contrast: a quarter too low, and a
