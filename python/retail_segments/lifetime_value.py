@@ -854,14 +854,10 @@ def churn_as_of(
     for as_of_date, day in histories.groupby("as_of_date", sort=True):
         # in one order whatever order the rows arrive in, as fit_windows does
         day = day.sort_values("customer_id", kind="stable")
-        first = day["first_purchase_date"].to_numpy("datetime64[D]")
-        last = day["last_purchase_date"].to_numpy("datetime64[D]")
         end = np.datetime64(pd.Timestamp(as_of_date).date(), "D") - np.timedelta64(1, "D")
-        x = day["purchase_days"].to_numpy(float) - 1
-        t_x = (last - first).astype(float)
-        t = (end - first).astype(float)
+        first, x, t_x, t = _histories_to(day, end)
         fitted = t > 0
-        if fitted.sum() < settings.min_customers or (x[fitted] > 0).sum() < settings.min_customers:
+        if not _enough_to_fit(x, t, settings):
             # as fit_windows says it (which also sets aside repeat customers without positive
             # spend: the churn fit needs no spend)
             print(
@@ -887,6 +883,23 @@ def churn_as_of(
         return _empty(CHURN_AS_OF_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     return table.astype({c: t for c, t in CHURN_AS_OF_COLUMNS.items() if t != "object"})
+
+
+def _histories_to(day: pd.DataFrame, end: np.datetime64):
+    """First purchase date, x, t_x and t (ages to `end`, in days) of customers given by
+    first_purchase_date, last_purchase_date and purchase_days."""
+    first = day["first_purchase_date"].to_numpy("datetime64[D]")
+    x = day["purchase_days"].to_numpy(float) - 1
+    t_x = (day["last_purchase_date"].to_numpy("datetime64[D]") - first).astype(float)
+    return first, x, t_x, (end - first).astype(float)
+
+
+def _enough_to_fit(x: np.ndarray, t: np.ndarray, settings: LifetimeValueSettings) -> bool:
+    """At least min_customers customers with an age, and as many with a repeat purchase."""
+    fitted = t > 0
+    return fitted.sum() >= settings.min_customers and (x[fitted] > 0).sum() >= (
+        settings.min_customers
+    )
 
 
 CUT_COLUMNS = {
@@ -917,13 +930,10 @@ def churn_at_cuts(
     for (cut_date, cut_kind), day in histories.groupby(["cut_date", "cut_kind"], sort=True):
         day = day.sort_values("customer_id", kind="stable")
         cut = np.datetime64(pd.Timestamp(cut_date).date(), "D")
-        first = day["first_purchase_date"].to_numpy("datetime64[D]")
-        x = day["purchase_days"].to_numpy(float) - 1
-        t_x = (day["last_purchase_date"].to_numpy("datetime64[D]") - first).astype(float)
-        t = (cut - first).astype(float)
+        first, x, t_x, t = _histories_to(day, cut)
         clock = SeasonalClock.of_window(learn_season(_months_before(months, cut, first)), "full")
         fitted = t > 0
-        if fitted.sum() < settings.min_customers or (x[fitted] > 0).sum() < settings.min_customers:
+        if not _enough_to_fit(x, t, settings):
             print(
                 f"churn check at {pd.Timestamp(cut_date).date()} ({cut_kind}): "
                 f"{int(fitted.sum())} customers, {int((x[fitted] > 0).sum())} with a repeat "
