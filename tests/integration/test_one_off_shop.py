@@ -108,6 +108,15 @@ def test_the_returning_customers_are_not_named_business_buyers(one_off_shop):
         if name.startswith("Wholesale"):
             assert (members["archetype"] == "wholesale").mean() > 0.5, name
     one_off_segments = set(segments.loc[segments["archetype"] == "one_off", "segment_name"])
+    # the returning customers' segment, where the planted champions are, is to be kept close:
+    # most of it is active though its lapsed part drags the mean probability under one half
+    (returning,) = set(segments.loc[segments["archetype"] == "champion", "segment_name"])
+    verdict = frame(
+        db,
+        "select verdict, mean_probability_active from marts.segment_overview "
+        f"where segment = '{returning}'",
+    ).iloc[0]
+    assert verdict["verdict"] == "protect them", verdict
     assert not any(
         name.startswith(("Wholesale", "High-value", "Loyal")) for name in one_off_segments
     )

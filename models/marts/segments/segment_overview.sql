@@ -90,6 +90,7 @@ numbers as (
         clv.mean_clv_12m,
         clv.clv_share,
         clv.mean_probability_active,
+        clv.median_probability_active,
         clv.mean_probability_purchase_90d,
         clv.mean_churn_risk_90d,
         clv.high_churn_risk_share,
@@ -127,9 +128,11 @@ judged as (
             numbers.customers > 0
             and {{ bound_met('rules.probability_purchase_90d_below',
                 'numbers.mean_probability_purchase_90d', '<') }}
-            -- a probability of being active the lifetime model cannot identify decides nothing
+            -- a probability of being active the lifetime model cannot identify decides nothing;
+            -- the median customer's, so that a segment where most are active and the rest gone
+            -- (all the returning customers of a shop where most buy once) is not read as gone
             and {{ bound_met('rules.probability_active_below',
-                'case when numbers.dropout_identified then numbers.mean_probability_active end',
+                'case when numbers.dropout_identified then numbers.median_probability_active end',
                 '<') }}
             and {{ bound_met('rules.revenue_vs_customer_share_at_least',
                 'coalesce(numbers.revenue_share, 0)', '>=', times='numbers.customer_share') }}
