@@ -72,7 +72,8 @@ def test_verdict_unit_tests_use_the_seed_as_it_is():
         for given in test["given"]
         if given["input"] == "ref('segment_verdict_rules')"
     ]
-    assert len(copies) == 2
+    # follow the numbers, ignore an unidentified dropout, read the median customer as gone
+    assert len(copies) == 3
 
     def typed(row):
         return {
